@@ -1,0 +1,22 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// newRootCmd builds the command tree. Every subcommand lives in its own file and registers
+// itself here.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "certsum",
+		Short:         "Access certification summaries: a self-hosted v2024 Certification Summaries API",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newServeCmd())
+	return root
+}

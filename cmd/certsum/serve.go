@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/certsum/certsum"
+)
+
+func newServeCmd() *cobra.Command {
+	cfg := defaultConfig()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the certsum API server",
+		Long: `Run the certsum API server: /v2024 certification and summary routes, /oauth/token,
+/healthz and /readyz. The database is a SQLite file (default ./certsum.db) or a postgres:// URL.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The environment fills what the command line did not set.
+			if err := cfg.applyEnv(os.Getenv, cmd.Flags().Changed); err != nil {
+				return err
+			}
+			m := NewMain(cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			defer m.Close()
+			return m.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
+	f.StringVar(&cfg.Database, "db", cfg.Database, "SQLite database file, or a postgres:// URL (env CERTSUM_DATABASE_URL)")
+	f.BoolVar(&cfg.Demo, "demo", cfg.Demo, "fill an empty database with the demo dataset and print credentials")
+	f.Int64Var(&cfg.DemoSeed, "demo-seed", cfg.DemoSeed, "seed of the demo dataset")
+	f.IntVar(&cfg.DemoSize, "demo-identities", cfg.DemoSize, "identities in the demo dataset")
+	f.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per 10 seconds per client id and API version (0 = off)")
+	f.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "redis:// URL that shares the rate limit across replicas")
+	f.DurationVar(&cfg.TokenTTL, "token-ttl", cfg.TokenTTL, "access token lifetime")
+	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "JWT issuer (default: http://ADDR)")
+	f.Int64Var(&cfg.CacheSize, "cache-size", cfg.CacheSize, "read-model memory budget in bytes")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
+	return cmd
+}
+
+// Main is a running certsum server. Tests run it in-process on 127.0.0.1:0.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	// Ready, when set, is called with the bound address once the server accepts connections.
+	Ready func(addr string)
+
+	stdout io.Writer
+	store  certsum.Store
+	server *http.Server
+}
+
+// NewMain returns a Main for cfg that logs to stderr and prints credentials to stdout.
+func NewMain(cfg Config, stdout, stderr io.Writer) *Main {
+	level := new(slog.LevelVar)
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(stderr, opts)
+	}
+	return &Main{Config: cfg, Logger: slog.New(h), stdout: stdout}
+}
+
+// Run opens the store, fills it with demo data when asked, and serves until ctx is done,
+// then shuts down gracefully.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	m.Logger.Info("starting certsum", "config", m.Config.String())
+	st, err := openStore(ctx, m.Config.Database, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.store = st
+	handler, err := m.buildHandler(ctx)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.Logger.Info("listening", "addr", ln.Addr().String())
+	if m.Ready != nil {
+		m.Ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownWait)
+	defer cancel()
+	if err := m.server.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the store.
+func (m *Main) Close() error {
+	if m.store != nil {
+		err := m.store.Close()
+		m.store = nil
+		return err
+	}
+	return nil
+}
+
+// buildHandler wires the routes: health probes now; the API, auth and dashboard register
+// here as they are built.
+func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if _, err := m.store.CountIdentities(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"unavailable"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"ready"}`)
+	})
+	return mux, nil
+}
