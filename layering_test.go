@@ -1,0 +1,70 @@
+package certsum_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportDirection enforces STYLE.md §1: arrows point inward only. Each rule names a
+// package (or package prefix) and the module-internal packages it must never depend on.
+func TestImportDirection(t *testing.T) {
+	const mod = "github.com/certsum/certsum"
+	out, err := exec.Command("go", "list", "-e", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, mod+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		deps[f[0]] = f[1:]
+	}
+	if len(deps) < 3 {
+		t.Fatalf("go list found only %d packages; the test would prove nothing", len(deps))
+	}
+	internal := func(p string) bool { return strings.HasPrefix(p, mod+"/internal/") }
+	cmd := func(p string) bool { return strings.HasPrefix(p, mod+"/cmd/") }
+	backend := func(p string) bool {
+		return p == mod+"/internal/store/sqlite" || p == mod+"/internal/store/postgres"
+	}
+	rules := []struct {
+		name      string
+		applies   func(pkg string) bool
+		forbidden func(dep string) bool
+	}{
+		{"nothing imports cmd/*", func(string) bool { return true }, cmd},
+		{"the root package imports only query and the standard library",
+			func(p string) bool { return p == mod },
+			func(d string) bool { return strings.HasPrefix(d, mod+"/") && d != mod+"/query" }},
+		{"query imports only the standard library",
+			func(p string) bool { return p == mod+"/query" },
+			func(d string) bool { return strings.Contains(d, ".") && !strings.HasPrefix(d, "vendor/") }},
+		{"client never imports internal packages",
+			func(p string) bool { return strings.HasPrefix(p, mod+"/client") }, internal},
+		{"backends never import each other, httpapi, dashboard or auth",
+			backend,
+			func(d string) bool {
+				return backend(d) || strings.HasPrefix(d, mod+"/internal/httpapi") ||
+					strings.HasPrefix(d, mod+"/internal/dashboard") || strings.HasPrefix(d, mod+"/internal/auth")
+			}},
+		{"handlers never import a concrete backend",
+			func(p string) bool {
+				return strings.HasPrefix(p, mod+"/internal/httpapi") || strings.HasPrefix(p, mod+"/internal/dashboard")
+			}, backend},
+	}
+	for _, r := range rules {
+		for pkg, ds := range deps {
+			if !r.applies(pkg) || cmd(pkg) && r.name != "nothing imports cmd/*" {
+				continue
+			}
+			for _, d := range ds {
+				if d != pkg && r.forbidden(d) {
+					t.Errorf("%s: %s imports %s", r.name, pkg, d)
+				}
+			}
+		}
+	}
+}
