@@ -179,11 +179,11 @@ func TestTokenErrorsThatRejectTheCredentialsAreUnauthenticated(t *testing.T) {
 
 func TestQuoteEscapesQuotesAndBackslashes(t *testing.T) {
 	cases := map[string]string{
-		``:                `""`,
-		`Ann`:             `"Ann"`,
-		`say "hi"`:        `"say \"hi\""`,
-		`C:\dir`:          `"C:\\dir"`,
-		`Ro+le #1 & 50%`:  `"Ro+le #1 & 50%"`,
+		``:               `""`,
+		`Ann`:            `"Ann"`,
+		`say "hi"`:       `"say \"hi\""`,
+		`C:\dir`:         `"C:\\dir"`,
+		`Ro+le #1 & 50%`: `"Ro+le #1 & 50%"`,
 		"Zoë \\\" mixed": `"Zoë \\\" mixed"`,
 	}
 	for in, want := range cases {
