@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/certsum/certsum"
@@ -115,9 +116,10 @@ func (b *errorBody) text() string {
 			msg = rawText(b.Message)
 		}
 	}
+	// certsum repeats the first of several problems as the message; list it once.
 	var causes []string
 	for _, m := range b.Causes {
-		if t := strings.TrimSpace(m.Text); t != "" {
+		if t := strings.TrimSpace(m.Text); t != "" && !slices.Contains(parts, t) {
 			causes = append(causes, t)
 		}
 	}

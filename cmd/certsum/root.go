@@ -18,5 +18,12 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newServeCmd())
+	cli := newCLIEnv()
+	root.AddCommand(newLoginCmd(cli))
+	root.AddCommand(newCertsCmd(cli))
+	root.AddCommand(newSummaryCmd(cli))
+	root.AddCommand(newItemsCmd(cli))
+	root.AddCommand(newDecideCmd(cli))
+	root.AddCommand(newSignoffCmd(cli))
 	return root
 }
