@@ -69,85 +69,142 @@ func (*Presence) expr() {}
 
 // String renders "left op right", parenthesising a child only where the grammar's
 // precedence (and over or) and left associativity would otherwise regroup it.
-func (e *Logical) String() string {
-	var left, right bool
-	switch e.Op {
-	case And:
-		left = isLogical(e.Left, Or)
-		right = isLogical(e.Right, Or) || isLogical(e.Right, And)
-	default:
-		right = isLogical(e.Right, Or)
+func (e *Logical) String() string { return render(e) }
+
+// String renders "not X", grouping X when it is an and/or.
+func (e *Not) String() string { return render(e) }
+
+// String renders "Field Op Value".
+func (e *Compare) String() string { return render(e) }
+
+// String renders "Field Op (v1, v2, …)".
+func (e *List) String() string { return render(e) }
+
+// String renders "pr Field" (the documented prefix form) or "Field isnull"; an operator in
+// the wrong case is rendered postfix, the only place the parser accepts it.
+func (e *Presence) String() string { return render(e) }
+
+// render returns the canonical text of e: tokens separated by single spaces, except inside
+// parentheses and before commas. Should that exceed MaxFilterLength, which only happens
+// when the source left out optional spaces, it returns the compact form instead — spaces
+// only between two words — which is never longer than any text that parses to e, so
+// Parse(e.String()) equals e for every e that Parse returns.
+func render(e Expr) string {
+	var w tokenWriter
+	w.expr(e)
+	if s := w.join(false); len(s) <= MaxFilterLength {
+		return s
 	}
+	return w.join(true)
+}
+
+// tokenWriter collects the tokens of a canonical rendering.
+type tokenWriter struct{ toks []token }
+
+func (w *tokenWriter) add(kind tokKind, text string) {
+	w.toks = append(w.toks, token{kind: kind, text: text})
+}
+
+func (w *tokenWriter) lit(l Literal) {
+	switch l.(type) {
+	case StringLit:
+		w.add(tString, l.String())
+	case NumberLit:
+		w.add(tNumber, l.String())
+	case TimeLit:
+		w.add(tTime, l.String())
+	case nil:
+		w.add(tIdent, "<nil>")
+	default:
+		w.add(tIdent, l.String())
+	}
+}
+
+func (w *tokenWriter) group(e Expr, parens bool) {
+	if parens {
+		w.add(tLParen, "(")
+	}
+	w.expr(e)
+	if parens {
+		w.add(tRParen, ")")
+	}
+}
+
+func (w *tokenWriter) expr(e Expr) {
+	switch n := e.(type) {
+	case *Logical:
+		var left, right bool
+		switch n.Op {
+		case And:
+			left = isLogical(n.Left, Or)
+			right = isLogical(n.Right, Or) || isLogical(n.Right, And)
+		default:
+			right = isLogical(n.Right, Or)
+		}
+		w.group(n.Left, left)
+		w.add(tIdent, string(n.Op))
+		w.group(n.Right, right)
+	case *Not:
+		w.add(tIdent, "not")
+		_, logical := n.X.(*Logical)
+		w.group(n.X, logical)
+	case *Compare:
+		w.add(tIdent, n.Field)
+		w.add(tIdent, string(n.Op))
+		w.lit(n.Value)
+	case *List:
+		w.add(tIdent, n.Field)
+		w.add(tIdent, string(n.Op))
+		w.add(tLParen, "(")
+		for i, v := range n.Values {
+			if i > 0 {
+				w.add(tComma, ",")
+			}
+			w.lit(v)
+		}
+		w.add(tRParen, ")")
+	case *Presence:
+		if n.Op == OpPr {
+			w.add(tIdent, string(n.Op))
+			w.add(tIdent, n.Field)
+		} else {
+			w.add(tIdent, n.Field)
+			w.add(tIdent, string(n.Op))
+		}
+	default:
+		// nil, in a hand-built tree.
+		w.add(tIdent, "<nil>")
+	}
+}
+
+// join separates the tokens; see render.
+func (w *tokenWriter) join(compact bool) string {
 	var b strings.Builder
-	writeChild(&b, e.Left, left)
-	b.WriteString(" ")
-	b.WriteString(string(e.Op))
-	b.WriteString(" ")
-	writeChild(&b, e.Right, right)
+	for i, t := range w.toks {
+		if i > 0 && space(w.toks[i-1], t, compact) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.text)
+	}
 	return b.String()
+}
+
+// space reports whether a space goes between tokens a and b.
+func space(a, b token, compact bool) bool {
+	if !compact {
+		return a.kind != tLParen && b.kind != tRParen && b.kind != tComma
+	}
+	word := func(k tokKind) bool { return k == tIdent || k == tNumber || k == tTime }
+	if !word(a.kind) || !word(b.kind) {
+		return false
+	}
+	// "eq-1" lexes as "eq" and "-1": an identifier stops at '-'.
+	return !(a.kind == tIdent && b.kind == tNumber && strings.HasPrefix(b.text, "-"))
 }
 
 func isLogical(e Expr, op LogicOp) bool {
 	l, ok := e.(*Logical)
 	return ok && l.Op == op
-}
-
-func writeChild(b *strings.Builder, e Expr, parens bool) {
-	if parens {
-		b.WriteString("(")
-	}
-	b.WriteString(exprString(e))
-	if parens {
-		b.WriteString(")")
-	}
-}
-
-// exprString renders e, tolerating nil children in hand-built trees.
-func exprString(e Expr) string {
-	if e == nil {
-		return "<nil>"
-	}
-	return e.String()
-}
-
-// String renders "not X", grouping X when it is an and/or.
-func (e *Not) String() string {
-	var b strings.Builder
-	b.WriteString("not ")
-	_, logical := e.X.(*Logical)
-	writeChild(&b, e.X, logical)
-	return b.String()
-}
-
-// String renders "Field Op Value".
-func (e *Compare) String() string {
-	return e.Field + " " + string(e.Op) + " " + literalString(e.Value)
-}
-
-// String renders "Field Op (v1, v2, …)".
-func (e *List) String() string {
-	var b strings.Builder
-	b.WriteString(e.Field)
-	b.WriteString(" ")
-	b.WriteString(string(e.Op))
-	b.WriteString(" (")
-	for i, v := range e.Values {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(literalString(v))
-	}
-	b.WriteString(")")
-	return b.String()
-}
-
-// String renders "pr Field" (the documented prefix form) or "Field isnull"; an operator in
-// the wrong case is rendered postfix, the only place the parser accepts it.
-func (e *Presence) String() string {
-	if e.Op == OpPr {
-		return "pr " + e.Field
-	}
-	return e.Field + " " + string(e.Op)
 }
 
 // Literal is a typed value in a filter. The set is closed: StringLit, NumberLit, BoolLit
@@ -215,13 +272,6 @@ func (l BoolLit) String() string { return strconv.FormatBool(l.Value) }
 
 // String renders the instant in UTC, RFC 3339 with as many fraction digits as needed.
 func (l TimeLit) String() string { return l.Value.UTC().Format(time.RFC3339Nano) }
-
-func literalString(l Literal) string {
-	if l == nil {
-		return "<nil>"
-	}
-	return l.String()
-}
 
 // formatNumber returns the shorter of the plain decimal form and the integer-mantissa
 // exponent form of v; both round-trip exactly through strconv.ParseFloat, and neither is
