@@ -9,10 +9,10 @@ import (
 )
 
 func cmp(field string, op Op, v Literal) *Compare { return &Compare{Field: field, Op: op, Value: v} }
-func and(l, r Expr) *Logical                       { return &Logical{Op: And, Left: l, Right: r} }
-func or(l, r Expr) *Logical                        { return &Logical{Op: Or, Left: l, Right: r} }
-func str(s string) StringLit                       { return StringLit{Value: s} }
-func num(f float64) NumberLit                      { return NumberLit{Value: f} }
+func and(l, r Expr) *Logical                      { return &Logical{Op: And, Left: l, Right: r} }
+func or(l, r Expr) *Logical                       { return &Logical{Op: Or, Left: l, Right: r} }
+func str(s string) StringLit                      { return StringLit{Value: s} }
+func num(f float64) NumberLit                     { return NumberLit{Value: f} }
 
 func mustTime(tb testing.TB, s string) TimeLit {
 	tb.Helper()
@@ -41,7 +41,9 @@ var parseCases = []struct {
 				cmp("a", OpLt, num(1))), cmp("a", OpLe, num(1))), cmp("a", OpCo, str("x"))), cmp("a", OpSw, str("x")))
 		}, `a ne 1 or a gt 1 or a ge 1 or a lt 1 or a le 1 or a co "x" or a sw "x"`},
 	{"an in list", `id in ("a","b" , "c")`,
-		func(testing.TB) Expr { return &List{Field: "id", Op: OpIn, Values: []Literal{str("a"), str("b"), str("c")}} },
+		func(testing.TB) Expr {
+			return &List{Field: "id", Op: OpIn, Values: []Literal{str("a"), str("b"), str("c")}}
+		},
 		`id in ("a", "b", "c")`},
 	{"a contains-all list", `rights ca ("CREATE")`,
 		func(testing.TB) Expr { return &List{Field: "rights", Op: OpCa, Values: []Literal{str("CREATE")}} },
@@ -53,7 +55,9 @@ var parseCases = []struct {
 	{"postfix isnull", `lastUsed isnull`,
 		func(testing.TB) Expr { return &Presence{Field: "lastUsed", Op: OpIsNull} }, `lastUsed isnull`},
 	{"booleans", `completed eq true and completed ne false`,
-		func(testing.TB) Expr { return and(cmp("completed", OpEq, BoolLit{true}), cmp("completed", OpNe, BoolLit{false})) },
+		func(testing.TB) Expr {
+			return and(cmp("completed", OpEq, BoolLit{true}), cmp("completed", OpNe, BoolLit{false}))
+		},
 		`completed eq true and completed ne false`},
 	{"numbers in many forms", `n eq -0.5 or n eq 7 or n eq 1e5 or n eq 1.5E-7 or n eq 1234567`,
 		func(testing.TB) Expr {
@@ -80,10 +84,14 @@ var parseCases = []struct {
 				&Not{X: and(cmp("c", OpEq, num(3)), cmp("d", OpEq, num(4)))})
 		}, `(a eq 1 or b eq 2) and not (c eq 3 and d eq 4)`},
 	{"and and or associate to the left", `a eq 1 and b eq 2 and c eq 3`,
-		func(testing.TB) Expr { return and(and(cmp("a", OpEq, num(1)), cmp("b", OpEq, num(2))), cmp("c", OpEq, num(3))) },
+		func(testing.TB) Expr {
+			return and(and(cmp("a", OpEq, num(1)), cmp("b", OpEq, num(2))), cmp("c", OpEq, num(3)))
+		},
 		`a eq 1 and b eq 2 and c eq 3`},
 	{"a right-nested group keeps its parentheses", `a eq 1 or (b eq 2 or c eq 3)`,
-		func(testing.TB) Expr { return or(cmp("a", OpEq, num(1)), or(cmp("b", OpEq, num(2)), cmp("c", OpEq, num(3)))) },
+		func(testing.TB) Expr {
+			return or(cmp("a", OpEq, num(1)), or(cmp("b", OpEq, num(2)), cmp("c", OpEq, num(3))))
+		},
 		`a eq 1 or (b eq 2 or c eq 3)`},
 	{"redundant parentheses disappear", `((a eq 1)) and (not (b pr))`,
 		func(testing.TB) Expr { return and(cmp("a", OpEq, num(1)), &Not{X: &Presence{Field: "b", Op: OpPr}}) },
