@@ -1,0 +1,335 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/certsum/certsum"
+)
+
+// tally counts review items per access type (in certsum.AccessTypes order: entitlement,
+// access profile, role, account): total, approved, revoked. It mirrors the twelve counter
+// columns that certifications and identity_summaries both carry.
+type tally [4][3]int
+
+// counterColumns are the stored counter columns in tally order.
+var counterColumns = []string{
+	"ent_total", "ent_approved", "ent_revoked",
+	"ap_total", "ap_approved", "ap_revoked",
+	"role_total", "role_approved", "role_revoked",
+	"acct_total", "acct_approved", "acct_revoked",
+}
+
+// counterNames are the wire names of the same counters, for drift reports.
+var counterNames = []string{
+	"entitlementDecisionsTotal", "entitlementsApproved", "entitlementsRevoked",
+	"accessProfileDecisionsTotal", "accessProfilesApproved", "accessProfilesRevoked",
+	"roleDecisionsTotal", "rolesApproved", "rolesRevoked",
+	"accountDecisionsTotal", "accountsApproved", "accountsRevoked",
+}
+
+// addCounters is "ent_total = ent_total + ?, …" for the twelve counters.
+var addCounters = func() string {
+	parts := make([]string, len(counterColumns))
+	for i, c := range counterColumns {
+		parts[i] = c + " = " + c + " + ?"
+	}
+	return strings.Join(parts, ", ")
+}()
+
+func typeIndex(t certsum.DtoType) int {
+	switch t {
+	case certsum.TypeEntitlement:
+		return 0
+	case certsum.TypeAccessProfile:
+		return 1
+	case certsum.TypeRole:
+		return 2
+	case certsum.TypeAccount:
+		return 3
+	}
+	return -1
+}
+
+// add counts n items of type typ whose decision is d ("" when undecided).
+func (t *tally) add(typ certsum.DtoType, d certsum.Decision, n int) {
+	i := typeIndex(typ)
+	if i < 0 {
+		return
+	}
+	t[i][0] += n
+	switch d {
+	case certsum.Approve:
+		t[i][1] += n
+	case certsum.Revoke:
+		t[i][2] += n
+	}
+}
+
+// plus adds o to t.
+func (t *tally) plus(o tally) {
+	for i := range t {
+		for j := range t[i] {
+			t[i][j] += o[i][j]
+		}
+	}
+}
+
+// values returns the counters in counterColumns order.
+func (t tally) values() []int {
+	v := make([]int, 0, 12)
+	for i := range t {
+		v = append(v, t[i][0], t[i][1], t[i][2])
+	}
+	return v
+}
+
+// args returns the counters as statement arguments.
+func (t tally) args() []any {
+	a := make([]any, 0, 12)
+	for _, v := range t.values() {
+		a = append(a, v)
+	}
+	return a
+}
+
+func (t tally) isZero() bool { return t == tally{} }
+
+// total and decided sum over all access types.
+func (t tally) total() int {
+	n := 0
+	for i := range t {
+		n += t[i][0]
+	}
+	return n
+}
+
+func (t tally) decided() int {
+	n := 0
+	for i := range t {
+		n += t[i][1] + t[i][2]
+	}
+	return n
+}
+
+// summary fills a DecisionSummary from the tally.
+func (t tally) summary() *certsum.DecisionSummary {
+	var d certsum.DecisionSummary
+	for _, typ := range certsum.AccessTypes {
+		c := t[typeIndex(typ)]
+		d.Add(typ, "", c[0]-c[1]-c[2])
+		d.Add(typ, certsum.Approve, c[1])
+		d.Add(typ, certsum.Revoke, c[2])
+	}
+	return &d
+}
+
+// accessKey names one access summary row.
+type accessKey struct {
+	cert string
+	typ  certsum.DtoType
+	id   string
+}
+
+// accessDelta is a change to one access summary; the names create the row when missing.
+type accessDelta struct {
+	total, decided int
+	name           string
+	entSource      *string
+	apSource       *string
+}
+
+// summaryDelta is a change to one identity summary. wasCompleted is the summary's completed
+// flag before the change, so the certification's identitiesCompleted can follow it.
+type summaryDelta struct {
+	cert         string
+	t            tally
+	wasCompleted bool
+}
+
+// certDelta is a change to one certification's counters.
+type certDelta struct {
+	t                    tally
+	identities, complete int
+}
+
+// ledger collects the counter changes of one write so that each affected row is updated
+// once, however many review items touched it.
+type ledger struct {
+	summaries map[string]*summaryDelta
+	access    map[accessKey]*accessDelta
+	certs     map[string]*certDelta
+}
+
+func newLedger() *ledger {
+	return &ledger{
+		summaries: map[string]*summaryDelta{},
+		access:    map[accessKey]*accessDelta{},
+		certs:     map[string]*certDelta{},
+	}
+}
+
+// cert returns the delta of a certification, creating it: a certification in the ledger is
+// written (version and modified) even when none of its counters change.
+func (l *ledger) cert(id string) *certDelta {
+	d := l.certs[id]
+	if d == nil {
+		d = &certDelta{}
+		l.certs[id] = d
+	}
+	return d
+}
+
+// summary returns the delta of an identity summary, creating it.
+func (l *ledger) summary(id, cert string, wasCompleted bool) *summaryDelta {
+	d := l.summaries[id]
+	if d == nil {
+		d = &summaryDelta{cert: cert, wasCompleted: wasCompleted}
+		l.summaries[id] = d
+		l.cert(cert)
+	}
+	return d
+}
+
+// item records n review items (n is +1 or -1) entering or leaving the counters with
+// decision d, under identity summary sid of certification cert.
+func (l *ledger) item(cert, sid string, sidCompleted bool, it itemRow, d certsum.Decision, n int) {
+	l.summary(sid, cert, sidCompleted).t.add(it.accessType, d, n)
+	l.accessItem(cert, it, d, n)
+}
+
+// accessItem records the access-summary side of item alone, for moves that carry the
+// identity summary row itself to another certification.
+func (l *ledger) accessItem(cert string, it itemRow, d certsum.Decision, n int) {
+	k := accessKey{cert, it.accessType, it.accessID}
+	a := l.access[k]
+	if a == nil {
+		a = &accessDelta{name: it.accessName, entSource: it.entSource, apSource: it.apSource}
+		l.access[k] = a
+	}
+	a.total += n
+	if d != "" {
+		a.decided += n
+	}
+}
+
+// apply writes every collected change: identity summaries (deleting those left without
+// items), access summaries (creating and deleting rows as needed) and certifications, whose
+// version grows by one and whose modified time becomes now.
+func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error {
+	if len(l.summaries) > 0 {
+		upd, err := tx.PrepareContext(ctx, `UPDATE identity_summaries SET `+addCounters+` WHERE id = ? RETURNING items_total, completed`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		del, err := tx.PrepareContext(ctx, `DELETE FROM identity_summaries WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer del.Close()
+		for _, id := range sortedKeys(l.summaries) {
+			d := l.summaries[id]
+			cd := l.cert(d.cert)
+			cd.t.plus(d.t)
+			if d.t.isZero() {
+				continue
+			}
+			var total int
+			var completed bool
+			if err := upd.QueryRowContext(ctx, append(d.t.args(), id)...).Scan(&total, &completed); err != nil {
+				return fmt.Errorf("update identity summary %s: %w", id, err)
+			}
+			if total == 0 {
+				if _, err := del.ExecContext(ctx, id); err != nil {
+					return fmt.Errorf("delete identity summary %s: %w", id, err)
+				}
+				cd.identities--
+				completed = false
+			}
+			cd.complete += b2i(completed) - b2i(d.wasCompleted)
+		}
+	}
+	if len(l.access) > 0 {
+		up, err := tx.PrepareContext(ctx, `INSERT INTO access_summaries
+			(cert_id, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (cert_id, access_type, access_id) DO UPDATE SET
+				items_total = items_total + excluded.items_total,
+				items_decided = items_decided + excluded.items_decided
+			RETURNING items_total`)
+		if err != nil {
+			return err
+		}
+		defer up.Close()
+		del, err := tx.PrepareContext(ctx, `DELETE FROM access_summaries WHERE cert_id = ? AND access_type = ? AND access_id = ?`)
+		if err != nil {
+			return err
+		}
+		defer del.Close()
+		keys := make([]accessKey, 0, len(l.access))
+		for k, a := range l.access {
+			if a.total != 0 || a.decided != 0 {
+				keys = append(keys, k)
+			}
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := keys[i], keys[j]
+			if a.cert != b.cert {
+				return a.cert < b.cert
+			}
+			if a.typ != b.typ {
+				return a.typ < b.typ
+			}
+			return a.id < b.id
+		})
+		for _, k := range keys {
+			a := l.access[k]
+			var total int
+			if err := up.QueryRowContext(ctx, k.cert, k.typ, k.id, a.name, a.entSource, a.apSource, a.total, a.decided).Scan(&total); err != nil {
+				return fmt.Errorf("update access summary %s/%s/%s: %w", k.cert, k.typ, k.id, err)
+			}
+			if total <= 0 {
+				if _, err := del.ExecContext(ctx, k.cert, k.typ, k.id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(l.certs) > 0 {
+		upd, err := tx.PrepareContext(ctx, `UPDATE certifications SET `+addCounters+`,
+			identities_total = identities_total + ?, identities_completed = identities_completed + ?,
+			version = version + 1, modified = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		for _, id := range sortedKeys(l.certs) {
+			d := l.certs[id]
+			args := append(d.t.args(), d.identities, d.complete, timeText(now), id)
+			if _, err := upd.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("update certification %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

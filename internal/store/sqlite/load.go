@@ -1,0 +1,926 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/certsum/certsum"
+)
+
+// maxLoadErrors is how many problems a rejected dataset reports at most.
+const maxLoadErrors = 10
+
+// progressEvery is how many rows Load writes between two progress calls.
+const progressEvery = 20000
+
+// Load writes a whole dataset in one transaction with prepared statements, then computes
+// every counter with set-based SQL. References are checked first against the dataset and
+// the inventory already stored; any problem rejects the whole dataset with nothing written.
+// progress, when set, is called with rows written so far and the total. Errors: invalid,
+// conflict (an id already stored).
+func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done, total int)) error {
+	if d == nil {
+		return certsum.Invalidf("dataset", "no dataset given")
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		cat, err := newCatalog(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		if err := cat.validate(); err != nil {
+			return err
+		}
+		w := &loadWriter{ctx: ctx, tx: tx, cat: cat, progress: progress, now: s.stamp(), total: datasetRows(d)}
+		if err := w.write(d); err != nil {
+			return err
+		}
+		if err := recount(ctx, tx, w.certIDs, w.campaignIDs); err != nil {
+			return fmt.Errorf("compute counters: %w", err)
+		}
+		if progress != nil {
+			progress(w.total, w.total)
+		}
+		s.log.Info("loaded dataset", "identities", len(d.Identities), "campaigns", len(d.Campaigns),
+			"certifications", len(w.certIDs), "rows", w.total)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	return nil
+}
+
+// datasetRows counts the rows Load writes, for progress reports.
+func datasetRows(d *certsum.Dataset) int {
+	n := len(d.Identities) + len(d.GovernanceGroups) + len(d.Sources) + len(d.Accounts) +
+		len(d.Entitlements) + len(d.AccessProfiles) + len(d.Roles) + len(d.Campaigns)
+	for _, g := range d.GovernanceGroups {
+		n += len(g.MemberIDs)
+	}
+	for _, a := range d.AccessProfiles {
+		n += len(a.EntitlementIDs)
+	}
+	for _, r := range d.Roles {
+		n += len(r.AccessProfileIDs) + len(r.EntitlementIDs)
+	}
+	for _, k := range d.Campaigns {
+		n += len(k.Certifications)
+		for _, c := range k.Certifications {
+			n += len(c.IdentitySummaries) + len(c.Items)
+			for _, it := range c.Items {
+				if it.Decision != nil {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// named is an inventory object's name and source.
+type named struct {
+	name     string
+	sourceID string
+}
+
+// catalog resolves the ids a dataset refers to: first within the dataset, then among the
+// rows already stored (only when the table is not empty), caching every answer.
+type catalog struct {
+	ctx context.Context
+	tx  *sql.Tx
+	d   *certsum.Dataset
+
+	identities map[string]named // name
+	groups     map[string]named
+	sources    map[string]named // name
+	accounts   map[string]named // name, source; owner in accountOwner
+	ents       map[string]named
+	aps        map[string]named
+	roles      map[string]named
+
+	accountOwner map[string]string    // account id → identity id
+	accountOf    map[[2]string]string // (identity, source) → account id
+	stored       map[string]bool      // table → has rows
+
+	problems []string
+}
+
+func newCatalog(ctx context.Context, tx *sql.Tx, d *certsum.Dataset) (*catalog, error) {
+	c := &catalog{
+		ctx: ctx, tx: tx, d: d,
+		identities: map[string]named{}, groups: map[string]named{}, sources: map[string]named{},
+		accounts: map[string]named{}, ents: map[string]named{}, aps: map[string]named{}, roles: map[string]named{},
+		accountOwner: map[string]string{}, accountOf: map[[2]string]string{}, stored: map[string]bool{},
+	}
+	for _, t := range []string{"identities", "governance_groups", "sources", "accounts", "entitlements", "access_profiles", "roles"} {
+		var has bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&has); err != nil {
+			return nil, err
+		}
+		c.stored[t] = has
+	}
+	for _, i := range d.Identities {
+		c.addLocal("identity", c.identities, i.ID, named{name: i.Name})
+	}
+	for _, g := range d.GovernanceGroups {
+		c.addLocal("governance group", c.groups, g.ID, named{name: g.Name})
+	}
+	for _, src := range d.Sources {
+		c.addLocal("source", c.sources, src.ID, named{name: src.Name})
+	}
+	for _, a := range d.Accounts {
+		if c.addLocal("account", c.accounts, a.ID, named{name: a.Name, sourceID: a.SourceID}) {
+			c.accountOwner[a.ID] = a.IdentityID
+			k := [2]string{a.IdentityID, a.SourceID}
+			if prev, ok := c.accountOf[k]; !ok || a.ID < prev {
+				c.accountOf[k] = a.ID
+			}
+		}
+	}
+	for _, e := range d.Entitlements {
+		c.addLocal("entitlement", c.ents, e.ID, named{name: e.Name, sourceID: e.SourceID})
+	}
+	for _, a := range d.AccessProfiles {
+		c.addLocal("access profile", c.aps, a.ID, named{name: a.Name, sourceID: a.SourceID})
+	}
+	for _, r := range d.Roles {
+		c.addLocal("role", c.roles, r.ID, named{name: r.Name})
+	}
+	return c, nil
+}
+
+// addLocal records a dataset object, reporting an empty or repeated id.
+func (c *catalog) addLocal(kind string, m map[string]named, id string, v named) bool {
+	switch {
+	case strings.TrimSpace(id) == "":
+		c.problem("a %s has no id", kind)
+		return false
+	case hasKey(m, id):
+		c.problem("%s id %q appears more than once", kind, id)
+		return false
+	}
+	m[id] = v
+	return true
+}
+
+func hasKey[V any](m map[string]V, k string) bool { _, ok := m[k]; return ok }
+
+func (c *catalog) problem(format string, args ...any) {
+	if len(c.problems) < maxLoadErrors {
+		c.problems = append(c.problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// lookup finds id in m or, when the table has stored rows, in the database.
+func (c *catalog) lookup(m map[string]named, table, id string) (named, bool, error) {
+	if v, ok := m[id]; ok {
+		return v, true, nil
+	}
+	if !c.stored[table] || id == "" {
+		return named{}, false, nil
+	}
+	var v named
+	var err error
+	switch table {
+	case "identities", "governance_groups", "roles":
+		err = c.tx.QueryRowContext(c.ctx, `SELECT name FROM `+table+` WHERE id = ?`, id).Scan(&v.name)
+	case "accounts":
+		var owner string
+		err = c.tx.QueryRowContext(c.ctx, `SELECT name, source_id, identity_id FROM accounts WHERE id = ?`, id).Scan(&v.name, &v.sourceID, &owner)
+		if err == nil {
+			c.accountOwner[id] = owner
+		}
+	case "sources":
+		err = c.tx.QueryRowContext(c.ctx, `SELECT name FROM sources WHERE id = ?`, id).Scan(&v.name)
+	default: // entitlements, access_profiles
+		err = c.tx.QueryRowContext(c.ctx, `SELECT name, source_id FROM `+table+` WHERE id = ?`, id).Scan(&v.name, &v.sourceID)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return named{}, false, nil
+	}
+	if err != nil {
+		return named{}, false, err
+	}
+	m[id] = v
+	return v, true, nil
+}
+
+// need reports a problem unless id names an object of the table; empty ids pass when
+// optional.
+func (c *catalog) need(m map[string]named, table, kind, id, where string, optional bool) error {
+	if id == "" && optional {
+		return nil
+	}
+	_, ok, err := c.lookup(m, table, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.problem("%s: unknown %s %q", where, kind, id)
+	}
+	return nil
+}
+
+// accountFor returns the account through which identity holds access on source: the
+// dataset's, else a stored one.
+func (c *catalog) accountFor(identity, source string) (string, error) {
+	k := [2]string{identity, source}
+	if id, ok := c.accountOf[k]; ok {
+		return id, nil
+	}
+	if !c.stored["accounts"] {
+		return "", nil
+	}
+	var id string
+	err := c.tx.QueryRowContext(c.ctx, `SELECT id FROM accounts WHERE identity_id = ? AND source_id = ? ORDER BY id LIMIT 1`,
+		identity, source).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	c.accountOf[k] = id
+	return id, nil
+}
+
+// validate checks every reference of the dataset and returns them all as one invalid error.
+func (c *catalog) validate() error {
+	d := c.d
+	for _, i := range d.Identities {
+		if strings.TrimSpace(i.Name) == "" {
+			c.problem("identity %q has no name", i.ID)
+		}
+		if err := c.need(c.identities, "identities", "manager", i.ManagerID, "identity "+i.ID, true); err != nil {
+			return err
+		}
+	}
+	for _, g := range d.GovernanceGroups {
+		if err := c.need(c.identities, "identities", "owner", g.OwnerID, "governance group "+g.ID, true); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, m := range g.MemberIDs {
+			if seen[m] {
+				c.problem("governance group %s: member %q appears more than once", g.ID, m)
+			}
+			seen[m] = true
+			if err := c.need(c.identities, "identities", "member", m, "governance group "+g.ID, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, src := range d.Sources {
+		if err := c.need(c.identities, "identities", "owner", src.OwnerID, "source "+src.ID, true); err != nil {
+			return err
+		}
+	}
+	for _, a := range d.Accounts {
+		if err := c.need(c.sources, "sources", "source", a.SourceID, "account "+a.ID, false); err != nil {
+			return err
+		}
+		if err := c.need(c.identities, "identities", "identity", a.IdentityID, "account "+a.ID, false); err != nil {
+			return err
+		}
+	}
+	for _, e := range d.Entitlements {
+		if err := c.need(c.sources, "sources", "source", e.SourceID, "entitlement "+e.ID, false); err != nil {
+			return err
+		}
+		if err := c.need(c.identities, "identities", "owner", e.OwnerID, "entitlement "+e.ID, true); err != nil {
+			return err
+		}
+	}
+	for _, a := range d.AccessProfiles {
+		if err := c.need(c.sources, "sources", "source", a.SourceID, "access profile "+a.ID, false); err != nil {
+			return err
+		}
+		if err := c.need(c.identities, "identities", "owner", a.OwnerID, "access profile "+a.ID, true); err != nil {
+			return err
+		}
+		if dup := firstDuplicate(a.EntitlementIDs); dup != "" {
+			c.problem("access profile %s: entitlement %q appears more than once", a.ID, dup)
+		}
+		for _, e := range a.EntitlementIDs {
+			if err := c.need(c.ents, "entitlements", "entitlement", e, "access profile "+a.ID, false); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range d.Roles {
+		if err := c.need(c.identities, "identities", "owner", r.OwnerID, "role "+r.ID, true); err != nil {
+			return err
+		}
+		if dup := firstDuplicate(r.AccessProfileIDs); dup != "" {
+			c.problem("role %s: access profile %q appears more than once", r.ID, dup)
+		}
+		if dup := firstDuplicate(r.EntitlementIDs); dup != "" {
+			c.problem("role %s: entitlement %q appears more than once", r.ID, dup)
+		}
+		for _, a := range r.AccessProfileIDs {
+			if err := c.need(c.aps, "access_profiles", "access profile", a, "role "+r.ID, false); err != nil {
+				return err
+			}
+		}
+		for _, e := range r.EntitlementIDs {
+			if err := c.need(c.ents, "entitlements", "entitlement", e, "role "+r.ID, false); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.validateCampaigns(); err != nil {
+		return err
+	}
+	if len(c.problems) > 0 {
+		return certsum.Invalidf("dataset", "the dataset is invalid: %s", strings.Join(c.problems, "; "))
+	}
+	return nil
+}
+
+func (c *catalog) validateCampaigns() error {
+	campaigns, certs, summaries, items := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, k := range c.d.Campaigns {
+		kc := k.Campaign
+		switch {
+		case strings.TrimSpace(kc.ID) == "":
+			c.problem("a campaign has no id")
+		case campaigns[kc.ID]:
+			c.problem("campaign id %q appears more than once", kc.ID)
+		}
+		campaigns[kc.ID] = true
+		if strings.TrimSpace(kc.Name) == "" {
+			c.problem("campaign %s has no name", kc.ID)
+		}
+		if kc.Type == "" {
+			c.problem("campaign %s has no type", kc.ID)
+		}
+		if kc.Status == "" {
+			c.problem("campaign %s has no status", kc.ID)
+		}
+		switch kc.MandatoryCommentRequirement {
+		case "", certsum.CommentsAll, certsum.CommentsRevokeOnly, certsum.CommentsNone:
+		default:
+			c.problem("campaign %s: mandatoryCommentRequirement %q is not ALL_DECISIONS, REVOKE_ONLY_DECISIONS or NO_DECISIONS",
+				kc.ID, kc.MandatoryCommentRequirement)
+		}
+		for _, cd := range k.Certifications {
+			cert := cd.Certification
+			where := "certification " + cert.ID
+			switch {
+			case strings.TrimSpace(cert.ID) == "":
+				c.problem("a certification of campaign %s has no id", kc.ID)
+			case certs[cert.ID]:
+				c.problem("certification id %q appears more than once", cert.ID)
+			}
+			certs[cert.ID] = true
+			switch cert.Phase {
+			case certsum.PhaseStaged, certsum.PhaseActive, certsum.PhaseSigned:
+			default:
+				c.problem("%s: phase %q is not STAGED, ACTIVE or SIGNED", where, cert.Phase)
+			}
+			switch cert.Reviewer.Type {
+			case certsum.TypeIdentity:
+				if err := c.need(c.identities, "identities", "reviewer identity", cert.Reviewer.ID, where, false); err != nil {
+					return err
+				}
+			case certsum.TypeGovernanceGroup:
+				if err := c.need(c.groups, "governance_groups", "reviewer governance group", cert.Reviewer.ID, where, false); err != nil {
+					return err
+				}
+			default:
+				c.problem("%s: reviewer type %q is not IDENTITY or GOVERNANCE_GROUP", where, cert.Reviewer.Type)
+			}
+			local := map[string]bool{}
+			identities := map[string]bool{}
+			for _, is := range cd.IdentitySummaries {
+				switch {
+				case strings.TrimSpace(is.ID) == "":
+					c.problem("%s: an identity summary has no id", where)
+				case summaries[is.ID]:
+					c.problem("identity summary id %q appears more than once", is.ID)
+				}
+				summaries[is.ID] = true
+				local[is.ID] = true
+				if identities[is.IdentityID] {
+					c.problem("%s: identity %q has more than one identity summary", where, is.IdentityID)
+				}
+				identities[is.IdentityID] = true
+				if err := c.need(c.identities, "identities", "identity", is.IdentityID, "identity summary "+is.ID, false); err != nil {
+					return err
+				}
+			}
+			for _, it := range cd.Items {
+				iw := "review item " + it.ID
+				switch {
+				case strings.TrimSpace(it.ID) == "":
+					c.problem("%s: a review item has no id", where)
+				case items[it.ID]:
+					c.problem("review item id %q appears more than once", it.ID)
+				}
+				items[it.ID] = true
+				if !local[it.IdentitySummaryID] {
+					c.problem("%s: identity summary %q is not in %s", iw, it.IdentitySummaryID, where)
+				}
+				var err error
+				switch it.AccessType {
+				case certsum.TypeEntitlement:
+					err = c.need(c.ents, "entitlements", "entitlement", it.AccessID, iw, false)
+				case certsum.TypeAccessProfile:
+					err = c.need(c.aps, "access_profiles", "access profile", it.AccessID, iw, false)
+				case certsum.TypeRole:
+					err = c.need(c.roles, "roles", "role", it.AccessID, iw, false)
+				case certsum.TypeAccount:
+					err = c.need(c.accounts, "accounts", "account", it.AccessID, iw, false)
+				default:
+					c.problem("%s: access type %q is not ENTITLEMENT, ACCESS_PROFILE, ROLE or ACCOUNT", iw, it.AccessType)
+				}
+				if err != nil {
+					return err
+				}
+				if err := c.need(c.accounts, "accounts", "account", it.AccountID, iw, true); err != nil {
+					return err
+				}
+				if it.Decision != nil {
+					if !it.Decision.Decision.Valid() {
+						c.problem("%s: decision %q is not APPROVE or REVOKE", iw, it.Decision.Decision)
+					}
+					if it.Decision.ProposedEndDate != nil && it.Decision.Decision != certsum.Revoke {
+						c.problem("%s: proposedEndDate is only allowed with REVOKE", iw)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func firstDuplicate(ids []string) string {
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			return id
+		}
+		seen[id] = true
+	}
+	return ""
+}
+
+// loadWriter inserts a validated dataset.
+type loadWriter struct {
+	ctx         context.Context
+	tx          *sql.Tx
+	cat         *catalog
+	progress    func(done, total int)
+	now         certsum.Time
+	done, total int
+	certIDs     []string
+	campaignIDs []string
+}
+
+// insert runs one prepared statement over n rows, turning a duplicate id into a conflict that
+// names the object.
+func (w *loadWriter) insert(kind, stmt string, n int, row func(i int) (id string, args []any, err error)) error {
+	if n == 0 {
+		return nil
+	}
+	st, err := w.tx.PrepareContext(w.ctx, stmt)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := 0; i < n; i++ {
+		id, args, err := row(i)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(w.ctx, args...); err != nil {
+			if certsum.ErrorCode(translate(err)) == certsum.CodeConflict {
+				return certsum.Conflictf("%s %q already exists", kind, id)
+			}
+			return fmt.Errorf("insert %s %s: %w", kind, id, err)
+		}
+		w.done++
+		if w.progress != nil && w.done%progressEvery == 0 {
+			w.progress(w.done, w.total)
+		}
+	}
+	return nil
+}
+
+// pair is a (parent, child, position) link row.
+type pair struct {
+	parent, child string
+	ord           int
+}
+
+func flatten[T any](xs []T, parent func(T) string, children func(T) []string) []pair {
+	var out []pair
+	for _, x := range xs {
+		for i, c := range children(x) {
+			out = append(out, pair{parent(x), c, i})
+		}
+	}
+	return out
+}
+
+func (w *loadWriter) write(d *certsum.Dataset) error {
+	now := timeText(w.now)
+	orNow := func(t certsum.Time) string {
+		if t.IsZero() {
+			return now
+		}
+		return timeText(t)
+	}
+	err := w.insert("identity", `INSERT INTO identities (id, name, email, manager_id, department, title) VALUES (?, ?, ?, ?, ?, ?)`,
+		len(d.Identities), func(i int) (string, []any, error) {
+			x := d.Identities[i]
+			return x.ID, []any{x.ID, x.Name, nullString(x.Email), nullString(x.ManagerID), x.Department, x.Title}, nil
+		})
+	if err != nil {
+		return err
+	}
+	err = w.insert("governance group", `INSERT INTO governance_groups (id, name, description, owner_id) VALUES (?, ?, ?, ?)`,
+		len(d.GovernanceGroups), func(i int) (string, []any, error) {
+			x := d.GovernanceGroups[i]
+			return x.ID, []any{x.ID, x.Name, x.Description, nullString(x.OwnerID)}, nil
+		})
+	if err != nil {
+		return err
+	}
+	members := flatten(d.GovernanceGroups, func(g certsum.GovernanceGroup) string { return g.ID },
+		func(g certsum.GovernanceGroup) []string { return g.MemberIDs })
+	err = w.insert("governance group member", `INSERT INTO governance_group_members (group_id, identity_id) VALUES (?, ?)`,
+		len(members), func(i int) (string, []any, error) {
+			return members[i].parent + "/" + members[i].child, []any{members[i].parent, members[i].child}, nil
+		})
+	if err != nil {
+		return err
+	}
+	err = w.insert("source", `INSERT INTO sources (id, name, type, owner_id) VALUES (?, ?, ?, ?)`,
+		len(d.Sources), func(i int) (string, []any, error) {
+			x := d.Sources[i]
+			return x.ID, []any{x.ID, x.Name, x.Type, nullString(x.OwnerID)}, nil
+		})
+	if err != nil {
+		return err
+	}
+	err = w.insert("account", `INSERT INTO accounts (id, native_identity, name, source_id, identity_id, disabled, locked,
+		created, modified, usage_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(d.Accounts), func(i int) (string, []any, error) {
+			x := d.Accounts[i]
+			created := orNow(x.Created)
+			modified := created
+			if !x.Modified.IsZero() {
+				modified = timeText(x.Modified)
+			}
+			return x.ID, []any{x.ID, x.NativeIdentity, x.Name, x.SourceID, x.IdentityID, x.Disabled, x.Locked,
+				created, modified, x.UsageDays}, nil
+		})
+	if err != nil {
+		return err
+	}
+	err = w.insert("entitlement", `INSERT INTO entitlements (id, name, description, source_id, attribute_name, attribute_value,
+		source_schema_object_type, owner_id, privileged, revocable, cloud_governed, is_permission, permissions, data_access)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(d.Entitlements), func(i int) (string, []any, error) {
+			x := d.Entitlements[i]
+			perms := x.Permissions
+			if perms == nil {
+				perms = []certsum.Permission{}
+			}
+			pj, err := jsonText(perms)
+			if err != nil {
+				return x.ID, nil, err
+			}
+			var da any
+			if x.DataAccess != nil {
+				if da, err = jsonText(x.DataAccess); err != nil {
+					return x.ID, nil, err
+				}
+			}
+			return x.ID, []any{x.ID, x.Name, x.Description, x.SourceID, x.AttributeName, x.AttributeValue,
+				x.SourceSchemaObjectType, nullString(x.OwnerID), x.Privileged, x.Revocable, x.CloudGoverned,
+				x.IsPermission, pj, da}, nil
+		})
+	if err != nil {
+		return err
+	}
+	err = w.insert("access profile", `INSERT INTO access_profiles (id, name, description, source_id, owner_id, privileged,
+		cloud_governed, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(d.AccessProfiles), func(i int) (string, []any, error) {
+			x := d.AccessProfiles[i]
+			created := orNow(x.Created)
+			modified := created
+			if !x.Modified.IsZero() {
+				modified = timeText(x.Modified)
+			}
+			return x.ID, []any{x.ID, x.Name, x.Description, x.SourceID, nullString(x.OwnerID), x.Privileged,
+				x.CloudGoverned, created, modified}, nil
+		})
+	if err != nil {
+		return err
+	}
+	apEnts := flatten(d.AccessProfiles, func(a certsum.AccessProfile) string { return a.ID },
+		func(a certsum.AccessProfile) []string { return a.EntitlementIDs })
+	if err := w.insertLinks("access profile entitlement",
+		`INSERT INTO access_profile_entitlements (access_profile_id, entitlement_id, ord) VALUES (?, ?, ?)`, apEnts); err != nil {
+		return err
+	}
+	err = w.insert("role", `INSERT INTO roles (id, name, description, owner_id, privileged, revocable) VALUES (?, ?, ?, ?, ?, ?)`,
+		len(d.Roles), func(i int) (string, []any, error) {
+			x := d.Roles[i]
+			return x.ID, []any{x.ID, x.Name, x.Description, nullString(x.OwnerID), x.Privileged, x.Revocable}, nil
+		})
+	if err != nil {
+		return err
+	}
+	roleAPs := flatten(d.Roles, func(r certsum.Role) string { return r.ID },
+		func(r certsum.Role) []string { return r.AccessProfileIDs })
+	if err := w.insertLinks("role access profile",
+		`INSERT INTO role_access_profiles (role_id, access_profile_id, ord) VALUES (?, ?, ?)`, roleAPs); err != nil {
+		return err
+	}
+	roleEnts := flatten(d.Roles, func(r certsum.Role) string { return r.ID },
+		func(r certsum.Role) []string { return r.EntitlementIDs })
+	if err := w.insertLinks("role entitlement",
+		`INSERT INTO role_entitlements (role_id, entitlement_id, ord) VALUES (?, ?, ?)`, roleEnts); err != nil {
+		return err
+	}
+	return w.writeCampaigns(d, orNow)
+}
+
+func (w *loadWriter) insertLinks(kind, stmt string, links []pair) error {
+	return w.insert(kind, stmt, len(links), func(i int) (string, []any, error) {
+		l := links[i]
+		return l.parent + "/" + l.child, []any{l.parent, l.child, l.ord}, nil
+	})
+}
+
+func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time) string) error {
+	err := w.insert("campaign", `INSERT INTO campaigns (id, name, description, deadline, type, email_notification_enabled,
+		auto_revoke_allowed, recommendations_enabled, status, correlated_status, created, modified, alerts, filter,
+		sunset_comments_required, source_owner_campaign_info, mandatory_comment_requirement)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(d.Campaigns), func(i int) (string, []any, error) {
+			k := d.Campaigns[i].Campaign
+			created := orNow(k.Created)
+			modified := created
+			if !k.Modified.IsZero() {
+				modified = timeText(k.Modified)
+			}
+			alerts := k.Alerts
+			if alerts == nil {
+				alerts = []certsum.CampaignAlert{}
+			}
+			aj, err := jsonText(alerts)
+			if err != nil {
+				return k.ID, nil, err
+			}
+			var filter, so any
+			if k.Filter != nil {
+				if filter, err = jsonText(k.Filter); err != nil {
+					return k.ID, nil, err
+				}
+			}
+			if k.SourceOwnerCampaignInfo != nil {
+				if so, err = jsonText(k.SourceOwnerCampaignInfo); err != nil {
+					return k.ID, nil, err
+				}
+			}
+			corr := k.CorrelatedStatus
+			if corr == "" {
+				corr = certsum.Correlated
+			}
+			req := k.MandatoryCommentRequirement
+			if req == "" {
+				req = certsum.CommentsNone
+			}
+			w.campaignIDs = append(w.campaignIDs, k.ID)
+			return k.ID, []any{k.ID, k.Name, k.Description, nullTimeText(k.Deadline), string(k.Type),
+				k.EmailNotificationEnabled, k.AutoRevokeAllowed, k.RecommendationsEnabled, string(k.Status), string(corr),
+				created, modified, aj, filter, k.SunsetCommentsRequired, so, string(req)}, nil
+		})
+	if err != nil {
+		return err
+	}
+	type certRow struct {
+		campaign string
+		cd       *certsum.CertificationData
+	}
+	var certs []certRow
+	for i := range d.Campaigns {
+		for j := range d.Campaigns[i].Certifications {
+			certs = append(certs, certRow{d.Campaigns[i].Campaign.ID, &d.Campaigns[i].Certifications[j]})
+		}
+	}
+	err = w.insert("certification", `INSERT INTO certifications (id, campaign_id, name, reviewer_id, reviewer_type, phase,
+		created, modified, due, signed, has_errors, error_message, reassignment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(certs), func(i int) (string, []any, error) {
+			c := certs[i].cd.Certification
+			created := orNow(c.Created)
+			modified := created
+			if !c.Modified.IsZero() {
+				modified = timeText(c.Modified)
+			}
+			ra, err := jsonText(c.Reassignment)
+			if err != nil {
+				return c.ID, nil, err
+			}
+			w.certIDs = append(w.certIDs, c.ID)
+			return c.ID, []any{c.ID, certs[i].campaign, c.Name, c.Reviewer.ID, string(c.Reviewer.Type), string(c.Phase),
+				created, modified, nullTimeText(c.Due), nullTimeText(c.Signed), c.HasErrors, c.ErrorMessage, ra}, nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, cr := range certs {
+		if err := w.writeCertification(cr.cd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCertification inserts one certification's identity summaries, review items (with
+// their names copied from the inventory) and the audit records of their decisions.
+func (w *loadWriter) writeCertification(cd *certsum.CertificationData) error {
+	c := cd.Certification
+	identityOf := make(map[string]string, len(cd.IdentitySummaries))
+	err := w.insert("identity summary", `INSERT INTO identity_summaries (id, cert_id, identity_id, name) VALUES (?, ?, ?, ?)`,
+		len(cd.IdentitySummaries), func(i int) (string, []any, error) {
+			is := cd.IdentitySummaries[i]
+			identity, _, err := w.cat.lookup(w.cat.identities, "identities", is.IdentityID)
+			if err != nil {
+				return is.ID, nil, err
+			}
+			identityOf[is.ID] = is.IdentityID
+			return is.ID, []any{is.ID, c.ID, is.IdentityID, identity.name}, nil
+		})
+	if err != nil {
+		return err
+	}
+	err = w.insert("review item", `INSERT INTO review_items (id, cert_id, identity_summary_id, access_type, access_id,
+		access_name, ent_source_name, ap_source_name, account_id, new_access, decision, comments, proposed_end_date, bulk,
+		recommendation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(cd.Items), func(i int) (string, []any, error) {
+			it := cd.Items[i]
+			name, entSource, apSource, account, err := w.describe(it, identityOf[it.IdentitySummaryID])
+			if err != nil {
+				return it.ID, nil, err
+			}
+			var decision, comments, endDate, rec any
+			bulk := false
+			if r := it.Decision; r != nil {
+				decision, comments, endDate, bulk = string(r.Decision), r.Comments, nullTimeText(r.ProposedEndDate), r.Bulk
+				if rec, err = jsonText(r.Recommendation); err != nil {
+					return it.ID, nil, err
+				}
+			}
+			return it.ID, []any{it.ID, c.ID, it.IdentitySummaryID, string(it.AccessType), it.AccessID, name,
+				entSource, apSource, account, it.NewAccess, decision, comments, endDate, bulk, rec}, nil
+		})
+	if err != nil {
+		return err
+	}
+	var decided []certsum.ItemData
+	for _, it := range cd.Items {
+		if it.Decision != nil {
+			decided = append(decided, it)
+		}
+	}
+	return w.insert("decision", `INSERT INTO decisions (id, cert_id, item_id, decided_by, decided_at, decision,
+		previous_decision, bulk, comments, proposed_end_date, recommendation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		len(decided), func(i int) (string, []any, error) {
+			r := *decided[i].Decision
+			if r.ID == "" {
+				r.ID = certsum.NewID()
+			}
+			r.CertificationID, r.ItemID = c.ID, decided[i].ID
+			decidedAt := timeText(w.now)
+			if !r.DecidedAt.IsZero() {
+				decidedAt = timeText(r.DecidedAt)
+			}
+			by := r.DecidedBy
+			if by == "" {
+				by = c.Reviewer.ID
+			}
+			rec, err := jsonText(r.Recommendation)
+			if err != nil {
+				return r.ID, nil, err
+			}
+			return r.ID, []any{r.ID, r.CertificationID, r.ItemID, by, decidedAt, string(r.Decision),
+				nullString(string(r.PreviousDecision)), r.Bulk, r.Comments, nullTimeText(r.ProposedEndDate), rec}, nil
+		})
+}
+
+// describe returns the copied columns of a review item: the access item's name, the source
+// name of an entitlement or access profile, and the account through which the identity
+// holds it (the given one, or the identity's account on the entitlement's source).
+func (w *loadWriter) describe(it certsum.ItemData, identity string) (name string, entSource, apSource, account any, err error) {
+	c := w.cat
+	var v named
+	switch it.AccessType {
+	case certsum.TypeEntitlement:
+		v, _, err = c.lookup(c.ents, "entitlements", it.AccessID)
+	case certsum.TypeAccessProfile:
+		v, _, err = c.lookup(c.aps, "access_profiles", it.AccessID)
+	case certsum.TypeRole:
+		v, _, err = c.lookup(c.roles, "roles", it.AccessID)
+	case certsum.TypeAccount:
+		v, _, err = c.lookup(c.accounts, "accounts", it.AccessID)
+	}
+	if err != nil {
+		return "", nil, nil, nil, err
+	}
+	name = v.name
+	if it.AccessType == certsum.TypeEntitlement || it.AccessType == certsum.TypeAccessProfile {
+		src, _, err := c.lookup(c.sources, "sources", v.sourceID)
+		if err != nil {
+			return "", nil, nil, nil, err
+		}
+		if it.AccessType == certsum.TypeEntitlement {
+			entSource = src.name
+		} else {
+			apSource = src.name
+		}
+	}
+	switch {
+	case it.AccountID != "":
+		account = it.AccountID
+	case it.AccessType == certsum.TypeAccount:
+		account = it.AccessID
+	case it.AccessType == certsum.TypeEntitlement:
+		id, err := c.accountFor(identity, v.sourceID)
+		if err != nil {
+			return "", nil, nil, nil, err
+		}
+		account = nullString(id)
+	}
+	return name, entSource, apSource, account, nil
+}
+
+// aggregates is the SELECT list that counts review items into the twelve counters, aliased
+// as the counter columns.
+var aggregates = func() string {
+	var parts []string
+	prefix := map[string]certsum.DtoType{"ent": certsum.TypeEntitlement, "ap": certsum.TypeAccessProfile,
+		"role": certsum.TypeRole, "acct": certsum.TypeAccount}
+	for _, col := range counterColumns {
+		p, kind, _ := strings.Cut(col, "_")
+		cond := fmt.Sprintf("access_type = '%s'", prefix[p])
+		switch kind {
+		case "approved":
+			cond += " AND decision IS 'APPROVE'"
+		case "revoked":
+			cond += " AND decision IS 'REVOKE'"
+		}
+		parts = append(parts, fmt.Sprintf("COALESCE(SUM(%s), 0) AS %s", cond, col))
+	}
+	return strings.Join(parts, ", ")
+}()
+
+// setFrom is "ent_total = a.ent_total, …".
+var setFrom = func() string {
+	parts := make([]string, len(counterColumns))
+	for i, c := range counterColumns {
+		parts[i] = c + " = a." + c
+	}
+	return strings.Join(parts, ", ")
+}()
+
+// recount computes, with set-based SQL, every counter of the given (new) certifications and
+// campaigns from their review items: identity summaries, access summaries, certifications,
+// campaigns.
+func recount(ctx context.Context, tx *sql.Tx, certIDs, campaignIDs []string) error {
+	certs, campaigns := idList(certIDs), idList(campaignIDs)
+	stmts := []struct {
+		name string
+		sql  string
+		arg  string
+	}{
+		{"identity summaries", `UPDATE identity_summaries SET ` + setFrom + `
+			FROM (SELECT identity_summary_id AS sid, ` + aggregates + `
+				FROM review_items WHERE cert_id IN (SELECT value FROM json_each(?)) GROUP BY identity_summary_id) AS a
+			WHERE identity_summaries.id = a.sid`, certs},
+		{"access summaries", `INSERT INTO access_summaries
+				(cert_id, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
+			SELECT cert_id, access_type, access_id, MIN(access_name), MIN(ent_source_name), MIN(ap_source_name),
+				COUNT(*), COUNT(decision)
+			FROM review_items WHERE cert_id IN (SELECT value FROM json_each(?))
+			GROUP BY cert_id, access_type, access_id`, certs},
+		{"certifications", `UPDATE certifications SET ` + setFrom + `, identities_total = a.n, identities_completed = a.done
+			FROM (SELECT cert_id, ` + counterList("s", true) + `, COUNT(*) AS n, SUM(s.completed) AS done
+				FROM identity_summaries s WHERE cert_id IN (SELECT value FROM json_each(?)) GROUP BY cert_id) AS a
+			WHERE certifications.id = a.cert_id`, certs},
+		{"campaigns", `UPDATE campaigns SET total_certifications = a.n, completed_certifications = a.signed
+			FROM (SELECT campaign_id, COUNT(*) AS n, SUM(phase = 'SIGNED') AS signed
+				FROM certifications WHERE campaign_id IN (SELECT value FROM json_each(?)) GROUP BY campaign_id) AS a
+			WHERE campaigns.id = a.campaign_id`, campaigns},
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.sql, st.arg); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,405 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/certsum/certsum"
+)
+
+// MaxDecisions is how many decisions one Decide call accepts (the spec's maxItems).
+const MaxDecisions = 250
+
+// itemRow is a review item as the write paths see it.
+type itemRow struct {
+	id           string
+	certID       string
+	summaryID    string
+	summaryDone  bool // the identity summary's completed flag
+	identityID   string
+	identityName string
+	accessType   certsum.DtoType
+	accessID     string
+	accessName   string
+	entSource    *string
+	apSource     *string
+	decision     certsum.Decision
+	comments     *string
+	endDate      *string
+	bulk         bool
+	rec          *string
+}
+
+// itemColumns are the columns scanItem reads; the query must join identity_summaries as s.
+const itemColumns = `i.id, i.cert_id, i.identity_summary_id, s.completed, s.identity_id, s.name,
+	i.access_type, i.access_id, i.access_name, i.ent_source_name, i.ap_source_name,
+	i.decision, i.comments, i.proposed_end_date, i.bulk, i.recommendation`
+
+func scanItem(r rowScanner) (itemRow, error) {
+	var it itemRow
+	var decision sql.NullString
+	err := r.Scan(&it.id, &it.certID, &it.summaryID, &it.summaryDone, &it.identityID, &it.identityName,
+		&it.accessType, &it.accessID, &it.accessName, &it.entSource, &it.apSource,
+		&decision, &it.comments, &it.endDate, &it.bulk, &it.rec)
+	it.decision = certsum.Decision(decision.String)
+	return it, err
+}
+
+// itemsByID reads review items by id, in any certification.
+func itemsByID(ctx context.Context, q querier, ids []string) (map[string]itemRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+`
+		FROM review_items i JOIN identity_summaries s ON s.id = i.identity_summary_id
+		WHERE i.id IN (SELECT value FROM json_each(?))`, idList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]itemRow, len(ids))
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[it.id] = it
+	}
+	return out, rows.Err()
+}
+
+// ListReviewItems lists a certification's review items (certsum.ReviewItemSchema),
+// optionally only those whose access is of f.AccessType and one of f.AccessIDs. Errors:
+// not_found, invalid.
+func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.ReviewItemFilter, q certsum.ListQuery) (certsum.Page[certsum.AccessReviewItem], error) {
+	page := certsum.Page[certsum.AccessReviewItem]{Items: []certsum.AccessReviewItem{}}
+	if f.AccessType != "" && typeIndex(f.AccessType) < 0 {
+		return page, certsum.Invalidf("type", "access type %q is not one of ROLE, ACCESS_PROFILE, ENTITLEMENT, ACCOUNT", f.AccessType)
+	}
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := certExists(ctx, tx, certID); err != nil {
+			return err
+		}
+		const from = ` FROM review_items i JOIN identity_summaries s ON s.id = i.identity_summary_id`
+		l := listQuery{
+			schema: certsum.ReviewItemSchema,
+			selectSQL: `SELECT i.id, i.access_type, i.access_id, i.access_name, i.account_id, i.new_access,
+				i.decision, i.comments, s.id, s.name, s.identity_id, s.completed` + from,
+			countSQL: `SELECT COUNT(*)` + from,
+			args:     newArgs(),
+		}
+		l.where = append(l.where, "i.cert_id = "+l.args.Add(certID))
+		if f.AccessType != "" {
+			l.where = append(l.where, fmt.Sprintf("i.access_type = %s AND i.access_id IN (SELECT value FROM json_each(%s))",
+				l.args.Add(string(f.AccessType)), l.args.Add(idList(f.AccessIDs))))
+		}
+		var items []accessItem
+		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+			var it certsum.AccessReviewItem
+			var ai accessItem
+			var decision sql.NullString
+			if err := rows.Scan(&it.ID, &ai.ref.Type, &ai.ref.ID, &ai.ref.Name, nullStr{&ai.accountID}, &it.NewAccess,
+				&decision, &it.Comments, &it.IdentitySummary.ID, &it.IdentitySummary.Name,
+				&it.IdentitySummary.IdentityID, &it.IdentitySummary.Completed); err != nil {
+				return err
+			}
+			it.Decision = certsum.Decision(decision.String)
+			it.Completed = decision.Valid
+			page.Items = append(page.Items, it)
+			items = append(items, ai)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		page.Total = total
+		d, err := loadDetails(ctx, tx, items)
+		if err != nil {
+			return err
+		}
+		for i := range page.Items {
+			page.Items[i].AccessSummary = d.summary(items[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return page, fmt.Errorf("list review items: %w", err)
+	}
+	return page, nil
+}
+
+// validateDecisions checks a decide body without the database: size, decision values, the
+// required bulk flag, proposedEndDate only with REVOKE, and no id twice.
+func validateDecisions(ds []certsum.ReviewDecision) error {
+	if len(ds) == 0 || len(ds) > MaxDecisions {
+		return certsum.Invalidf("decisions", "a decide request holds 1 to %d decisions, not %d", MaxDecisions, len(ds))
+	}
+	seen := make(map[string]bool, len(ds))
+	var dups []string
+	for i, d := range ds {
+		switch {
+		case strings.TrimSpace(d.ID) == "":
+			return certsum.Invalidf(fmt.Sprintf("[%d].id", i), "decision %d has no id", i)
+		case !d.Decision.Valid():
+			return certsum.Invalidf(fmt.Sprintf("[%d].decision", i), "decision %d: decision must be APPROVE or REVOKE, not %q", i, d.Decision)
+		case d.Bulk == nil:
+			return certsum.Invalidf(fmt.Sprintf("[%d].bulk", i), "decision %d: bulk is required", i)
+		case d.ProposedEndDate != nil && d.Decision != certsum.Revoke:
+			return certsum.Invalidf(fmt.Sprintf("[%d].proposedEndDate", i), "decision %d: proposedEndDate is only allowed with REVOKE", i)
+		}
+		if seen[d.ID] {
+			dups = append(dups, d.ID)
+		}
+		seen[d.ID] = true
+	}
+	if len(dups) > 0 {
+		return certsum.Invalidf("decisions", "review item ids appear more than once: %s", strings.Join(dups, ", "))
+	}
+	return nil
+}
+
+// checkComments enforces the campaign's mandatoryCommentRequirement; blank comments count
+// as missing.
+func checkComments(req certsum.CommentRequirement, ds []certsum.ReviewDecision) error {
+	for i, d := range ds {
+		blank := d.Comments == nil || strings.TrimSpace(*d.Comments) == ""
+		if !blank {
+			continue
+		}
+		switch {
+		case req == certsum.CommentsAll:
+			return certsum.Invalidf(fmt.Sprintf("[%d].comments", i), "decision %d: this campaign requires comments on every decision", i)
+		case req == certsum.CommentsRevokeOnly && d.Decision == certsum.Revoke:
+			return certsum.Invalidf(fmt.Sprintf("[%d].comments", i), "decision %d: this campaign requires comments on every REVOKE decision", i)
+		}
+	}
+	return nil
+}
+
+// Decide applies 1..250 decisions made by identity `by`, all or nothing, and returns the
+// updated certification. A decision identical to the item's current one (decision,
+// comments, proposedEndDate, bulk and recommendation) changes nothing and is not recorded
+// again. Errors: not_found, invalid, reference, conflict.
+func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.ReviewDecision) (*certsum.Certification, error) {
+	if err := validateDecisions(ds); err != nil {
+		return nil, fmt.Errorf("decide: %w", err)
+	}
+	var out *certsum.Certification
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		c, err := lockCertification(ctx, tx, certID)
+		if err != nil {
+			return err
+		}
+		if err := checkComments(c.requirement, ds); err != nil {
+			return err
+		}
+		ids := make([]string, len(ds))
+		for i, d := range ds {
+			ids[i] = d.ID
+		}
+		items, err := itemsByID(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		var missing []string
+		for _, id := range ids {
+			if it, ok := items[id]; !ok || it.certID != certID {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			return certsum.Errorf(certsum.CodeReference, "review items not found in certification %s: %s", certID, strings.Join(missing, ", "))
+		}
+		if c.phase != certsum.PhaseActive {
+			return certsum.Conflictf("certification %q is %s; decisions can be made only while it is ACTIVE", certID, c.phase)
+		}
+		now := s.stamp()
+		nowText := timeText(now)
+		upd, err := tx.PrepareContext(ctx, `UPDATE review_items SET decision = ?, comments = ?, proposed_end_date = ?,
+			bulk = ?, recommendation = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		audit, err := tx.PrepareContext(ctx, `INSERT INTO decisions (id, cert_id, item_id, decided_by, decided_at,
+			decision, previous_decision, bulk, comments, proposed_end_date, recommendation)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer audit.Close()
+		led := newLedger()
+		for _, d := range ds {
+			it := items[d.ID]
+			rec, err := jsonText(d.Recommendation)
+			if err != nil {
+				return certsum.Invalidf("recommendation", "decision for %s: %v", d.ID, err)
+			}
+			endDate := nullTimeText(d.ProposedEndDate)
+			if it.decision == d.Decision && sameText(it.comments, d.Comments) && sameAny(it.endDate, endDate) &&
+				it.bulk == *d.Bulk && sameAny(it.rec, rec) {
+				continue // an identical decision: nothing to change, nothing to record
+			}
+			if _, err := upd.ExecContext(ctx, string(d.Decision), d.Comments, endDate, *d.Bulk, rec, d.ID); err != nil {
+				return fmt.Errorf("update review item %s: %w", d.ID, err)
+			}
+			if _, err := audit.ExecContext(ctx, certsum.NewID(), certID, d.ID, by, nowText, string(d.Decision),
+				nullString(string(it.decision)), *d.Bulk, d.Comments, endDate, rec); err != nil {
+				return fmt.Errorf("record decision on %s: %w", d.ID, err)
+			}
+			led.cert(certID)
+			if it.decision != d.Decision {
+				led.item(certID, it.summaryID, it.summaryDone, it, it.decision, -1)
+				led.item(certID, it.summaryID, it.summaryDone, it, d.Decision, +1)
+			}
+		}
+		if err := led.apply(ctx, tx, now); err != nil {
+			return err
+		}
+		out, err = getCertification(ctx, tx, certID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decide: %w", err)
+	}
+	return out, nil
+}
+
+// sameText compares a stored nullable text with an incoming nullable string.
+func sameText(stored, in *string) bool {
+	if stored == nil || in == nil {
+		return stored == nil && in == nil
+	}
+	return *stored == *in
+}
+
+// sameAny compares a stored nullable text with a value about to be bound (nil or string).
+func sameAny(stored *string, in any) bool {
+	s, ok := in.(string)
+	if stored == nil || !ok {
+		return stored == nil && !ok
+	}
+	return *stored == s
+}
+
+// DecisionHistory returns the audit trail of a certification, or of one of its items when
+// itemID is set (including decisions made on it in a certification it was reassigned from),
+// oldest first. Errors: not_found.
+func (s *Store) DecisionHistory(ctx context.Context, certID, itemID string) ([]certsum.DecisionRecord, error) {
+	out := []certsum.DecisionRecord{}
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := certExists(ctx, tx, certID); err != nil {
+			return err
+		}
+		const cols = `SELECT id, cert_id, item_id, decided_by, decided_at, decision, previous_decision, bulk,
+			comments, proposed_end_date, recommendation FROM decisions`
+		var rows *sql.Rows
+		var err error
+		if itemID != "" {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM review_items WHERE id = ? AND cert_id = ?`, itemID, certID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return certsum.NotFoundf("review item %q not found in certification %q", itemID, certID)
+			}
+			if err != nil {
+				return err
+			}
+			rows, err = tx.QueryContext(ctx, cols+` WHERE item_id = ? ORDER BY seq`, itemID)
+			if err != nil {
+				return err
+			}
+		} else {
+			rows, err = tx.QueryContext(ctx, cols+` WHERE cert_id = ? ORDER BY seq`, certID)
+			if err != nil {
+				return err
+			}
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r certsum.DecisionRecord
+			var prev sql.NullString
+			var rec *certsum.Recommendation
+			if err := rows.Scan(&r.ID, &r.CertificationID, &r.ItemID, &r.DecidedBy, timeCol{&r.DecidedAt},
+				&r.Decision, &prev, &r.Bulk, &r.Comments, nullTimeCol{&r.ProposedEndDate}, jsonCol{&rec}); err != nil {
+				return err
+			}
+			r.PreviousDecision = certsum.Decision(prev.String)
+			r.Recommendation = rec
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decision history: %w", err)
+	}
+	return out, nil
+}
+
+// permissionSource is the rows behind alias p of certsum.PermissionSchema: the permissions
+// of one entitlement, numbered in stored order.
+const permissionSource = `(SELECT CAST(je.key AS INTEGER) AS id,
+	COALESCE(json_extract(je.value, '$.target'), '') AS target,
+	COALESCE(json_extract(je.value, '$.rights'), '[]') AS rights
+	FROM entitlements e, json_each(e.permissions) je WHERE e.id = %s) p`
+
+// ListItemPermissions lists the permissions of a review item's entitlement
+// (certsum.PermissionSchema); items of other types have none. Errors: not_found.
+func (s *Store) ListItemPermissions(ctx context.Context, certID, itemID string, q certsum.ListQuery) (certsum.Page[certsum.Permission], error) {
+	page := certsum.Page[certsum.Permission]{Items: []certsum.Permission{}, Total: -1}
+	if err := checkPage(q); err != nil {
+		return page, fmt.Errorf("list item permissions: %w", err)
+	}
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := certExists(ctx, tx, certID); err != nil {
+			return err
+		}
+		var typ certsum.DtoType
+		var accessID string
+		err := tx.QueryRowContext(ctx, `SELECT access_type, access_id FROM review_items WHERE id = ? AND cert_id = ?`,
+			itemID, certID).Scan(&typ, &accessID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return certsum.NotFoundf("review item %q not found in certification %q", itemID, certID)
+		}
+		if err != nil {
+			return err
+		}
+		if typ != certsum.TypeEntitlement {
+			if q.Count {
+				page.Total = 0
+			}
+			return nil
+		}
+		l := listQuery{schema: certsum.PermissionSchema, args: newArgs()}
+		src := fmt.Sprintf(permissionSource, l.args.Add(accessID))
+		l.selectSQL = `SELECT p.target, p.rights FROM ` + src
+		l.countSQL = `SELECT COUNT(*) FROM ` + src
+		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+			p := certsum.Permission{Rights: []string{}}
+			if err := rows.Scan(&p.Target, jsonCol{&p.Rights}); err != nil {
+				return err
+			}
+			if p.Rights == nil {
+				p.Rights = []string{}
+			}
+			page.Items = append(page.Items, p)
+			return nil
+		})
+		page.Total = total
+		return err
+	})
+	if err != nil {
+		return page, fmt.Errorf("list item permissions: %w", err)
+	}
+	return page, nil
+}
+
+// sortedIDs returns the keys of a set, sorted.
+func sortedIDs(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

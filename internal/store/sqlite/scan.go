@@ -1,0 +1,201 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/query"
+)
+
+// timeText is how a certsum.Time is stored: TEXT in certsum.TimeLayout, UTC.
+func timeText(t certsum.Time) string { return t.String() }
+
+// nullTimeText stores a nullable time.
+func nullTimeText(t *certsum.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.String()
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// parseStored reads a stored time.
+func parseStored(v any) (certsum.Time, error) {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	case time.Time:
+		return certsum.NewTime(v), nil
+	default:
+		return certsum.Time{}, fmt.Errorf("stored time has type %T", v)
+	}
+	t, err := time.Parse(certsum.TimeLayout, s)
+	if err != nil {
+		if t, err = certsum.ParseTime(s); err != nil {
+			return certsum.Time{}, err
+		}
+	}
+	return certsum.NewTime(t), nil
+}
+
+// timeCol scans a NOT NULL time column.
+type timeCol struct{ dst *certsum.Time }
+
+// Scan implements sql.Scanner.
+func (c timeCol) Scan(v any) error {
+	if v == nil {
+		return fmt.Errorf("stored time is NULL")
+	}
+	t, err := parseStored(v)
+	if err != nil {
+		return err
+	}
+	*c.dst = t
+	return nil
+}
+
+// nullTimeCol scans a nullable time column.
+type nullTimeCol struct{ dst **certsum.Time }
+
+// Scan implements sql.Scanner.
+func (c nullTimeCol) Scan(v any) error {
+	if v == nil {
+		*c.dst = nil
+		return nil
+	}
+	t, err := parseStored(v)
+	if err != nil {
+		return err
+	}
+	*c.dst = &t
+	return nil
+}
+
+// jsonCol scans a JSON TEXT column into dst; NULL leaves dst untouched.
+type jsonCol struct{ dst any }
+
+// Scan implements sql.Scanner.
+func (c jsonCol) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return json.Unmarshal([]byte(v), c.dst)
+	case []byte:
+		return json.Unmarshal(v, c.dst)
+	}
+	return fmt.Errorf("stored JSON has type %T", v)
+}
+
+// jsonText stores v as JSON TEXT, nil as NULL.
+func jsonText(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if string(b) == "null" {
+		return nil, nil
+	}
+	return string(b), nil
+}
+
+// idList binds a list of ids as one JSON array argument for `IN (SELECT value FROM
+// json_each(?))`, which keeps the statement text (and its prepared plan) the same for any
+// number of ids.
+func idList(ids []string) string {
+	if ids == nil {
+		ids = []string{}
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+// checkPage validates the paging part of a ListQuery.
+func checkPage(q certsum.ListQuery) error {
+	if q.Limit < 0 || q.Limit > certsum.MaxLimit {
+		return certsum.Invalidf("limit", "limit must be between 0 and %d, not %d", certsum.MaxLimit, q.Limit)
+	}
+	if q.Offset < 0 {
+		return certsum.Invalidf("offset", "offset must not be negative, not %d", q.Offset)
+	}
+	return nil
+}
+
+// listQuery is one list endpoint's SQL: the SELECT with its joins and the COUNT over the
+// same rows, the fixed conditions (their arguments already added to args) and the schema
+// that the request's filter and sort keys are compiled against.
+type listQuery struct {
+	schema    *query.Schema
+	selectSQL string // SELECT … FROM … (no WHERE)
+	countSQL  string // SELECT COUNT(*) FROM … (no WHERE)
+	where     []string
+	args      *sqlq.Args
+}
+
+// run executes the list: the count when asked for, then the page, calling each for every
+// row. It returns the total, or -1 when no count was asked for.
+func (l listQuery) run(ctx context.Context, db querier, q certsum.ListQuery, each func(*sql.Rows) error) (int, error) {
+	if err := checkPage(q); err != nil {
+		return 0, err
+	}
+	if q.Filter != nil {
+		w, err := sqlq.Where(l.schema, q.Filter, l.args)
+		if err != nil {
+			return 0, certsum.Invalidf("filters", "%v", err)
+		}
+		if w != "" {
+			l.where = append(l.where, "("+w+")")
+		}
+	}
+	cond := ""
+	if len(l.where) > 0 {
+		cond = " WHERE " + strings.Join(l.where, " AND ")
+	}
+	total := -1
+	if q.Count {
+		if err := db.QueryRowContext(ctx, l.countSQL+cond, l.args.Values...).Scan(&total); err != nil {
+			return 0, err
+		}
+	}
+	if q.Limit == 0 {
+		return total, nil
+	}
+	order, err := sqlq.OrderBy(sqlq.SQLite, l.schema, q.Sort)
+	if err != nil {
+		return 0, certsum.Invalidf("sorters", "%v", err)
+	}
+	page := sqlq.Page(q.Limit, q.Offset, l.args)
+	rows, err := db.QueryContext(ctx, l.selectSQL+cond+" "+order+" "+page, l.args.Values...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return 0, err
+		}
+	}
+	return total, rows.Err()
+}
+
+// newArgs returns an empty SQLite argument list.
+func newArgs() *sqlq.Args { return &sqlq.Args{Dialect: sqlq.SQLite} }

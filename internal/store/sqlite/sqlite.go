@@ -1,0 +1,263 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"path"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/certsum/certsum"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// busyTimeout is how long a connection waits for another process's write lock before it
+// gives up with SQLITE_BUSY. Writers of this process never wait on each other: they queue
+// for the single writer connection instead.
+const busyTimeout = 10 * time.Second
+
+// Options configures Open.
+type Options struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives migration and load messages; discarded when nil.
+	Logger *slog.Logger
+}
+
+// Store is a certsum.Store on one SQLite file. It is safe for concurrent use.
+type Store struct {
+	read  *sql.DB // pool of read-only connections
+	write *sql.DB // exactly one connection; every transaction begins IMMEDIATE
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+var _ certsum.Store = (*Store)(nil)
+
+// Open opens (creating when missing) the SQLite database at path and applies every embedded
+// migration it has not applied yet. path is a file name, or ":memory:" for a private
+// in-memory database served by a single connection.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, certsum.Invalidf("db", "the SQLite database path is empty")
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, certsum.Invalidf("db", "the SQLite database path %q must not contain '?' or '#'", path)
+	}
+	s := &Store{now: opts.Now, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	pragmas := url.Values{}
+	pragmas.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	pragmas.Add("_pragma", "foreign_keys(1)")
+	pragmas.Add("_pragma", "synchronous(NORMAL)")
+	pragmas.Add("_pragma", "cache_size(-32768)") // 32 MiB per connection
+	pragmas.Add("_pragma", "temp_store(MEMORY)")
+	if path == ":memory:" {
+		db, err := sql.Open("sqlite", path+"?"+pragmas.Encode()+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+		s.read, s.write = db, db
+	} else {
+		pragmas.Add("_pragma", "journal_mode(WAL)")
+		w, err := sql.Open("sqlite", path+"?"+pragmas.Encode()+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		w.SetConnMaxIdleTime(0)
+		// The writer connects first so that the file is in WAL mode before any reader opens it.
+		if err := w.PingContext(ctx); err != nil {
+			_ = w.Close()
+			return nil, fmt.Errorf("open %s: %w", path, translate(err))
+		}
+		r, err := sql.Open("sqlite", path+"?"+pragmas.Encode()+"&_query_only=1")
+		if err != nil {
+			_ = w.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		n := max(4, runtime.GOMAXPROCS(0))
+		r.SetMaxOpenConns(n)
+		r.SetMaxIdleConns(n)
+		s.read, s.write = r, w
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.read != nil && s.read != s.write {
+		errs = append(errs, s.read.Close())
+	}
+	if s.write != nil {
+		errs = append(errs, s.write.Close())
+	}
+	s.read, s.write = nil, nil
+	return errors.Join(errs...)
+}
+
+// inTx runs fn in one IMMEDIATE transaction on the writer connection and commits when fn
+// returns nil; any error rolls everything back. It is the only way this package writes.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return translate(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return translate(err)
+	}
+	return nil
+}
+
+// inReadTx runs fn in one read transaction, so that everything fn reads comes from one
+// snapshot of the database.
+func (s *Store) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return translate(fn(tx))
+}
+
+// migrate applies every embedded migration not yet recorded in schema_migrations, in
+// number order, each in its own transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name    TEXT NOT NULL,
+		applied TEXT NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", translate(err))
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	type migration struct {
+		version int
+		name    string
+	}
+	var ms []migration
+	seen := map[int]string{}
+	for _, n := range names {
+		base := path.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return fmt.Errorf("migration %s: the name must start with a positive number and '_'", base)
+		}
+		if other, dup := seen[v]; dup {
+			return fmt.Errorf("migrations %s and %s share the number %d", other, base, v)
+		}
+		seen[v] = base
+		ms = append(ms, migration{v, base})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for _, m := range ms {
+		body, err := migrationFS.ReadFile("migrations/" + m.name)
+		if err != nil {
+			return fmt.Errorf("read migration %s: %w", m.name, err)
+		}
+		applied := false
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			applied = true
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
+				m.version, m.name, certsum.NewTime(s.now()).String())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply migration %s: %w", m.name, err)
+		}
+		if applied {
+			s.log.Info("applied migration", "migration", m.name)
+		}
+	}
+	return nil
+}
+
+// translate turns driver errors into certsum errors by their SQLite result code (never by
+// message text). certsum errors and context errors pass through untouched; anything else
+// stays as it is and so counts as internal.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *certsum.Error
+	if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &certsum.Error{Code: certsum.CodeNotFound, Message: "not found", Cause: err}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+			return &certsum.Error{Code: certsum.CodeConflict, Message: "an object with this id already exists", Cause: err}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &certsum.Error{Code: certsum.CodeInvalid, Message: "a referenced object does not exist", Cause: err}
+		}
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database is busy; retry later", Cause: err}
+		}
+	}
+	return err
+}
+
+// querier is what both *sql.DB and *sql.Tx offer; read helpers take it so that they run
+// inside or outside a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// stamp returns the current time as certsum stores it.
+func (s *Store) stamp() certsum.Time { return certsum.NewTime(s.now()) }

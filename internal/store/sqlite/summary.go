@@ -1,0 +1,174 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/query"
+)
+
+// counterList is "a.ent_total, a.ent_approved, …" over alias a for reading a tally, or with
+// sum their sums, named after the columns.
+func counterList(alias string, sum bool) string {
+	parts := make([]string, len(counterColumns))
+	for i, c := range counterColumns {
+		if sum {
+			parts[i] = "COALESCE(SUM(" + alias + "." + c + "), 0) AS " + c
+		} else {
+			parts[i] = alias + "." + c
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// scanTally returns Scan destinations for the twelve counters of t.
+func scanTally(t *tally) []any {
+	d := make([]any, 0, 12)
+	for i := range t {
+		d = append(d, &t[i][0], &t[i][1], &t[i][2])
+	}
+	return d
+}
+
+// DecisionSummary counts a certification's decisions by access type from the stored
+// counters: the certification's own row when unfiltered, otherwise the sum over the identity
+// summaries that match filter (certsum.DecisionSummarySchema). Errors: not_found, invalid.
+func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query.Expr) (*certsum.DecisionSummary, error) {
+	var t tally
+	if filter == nil {
+		err := s.read.QueryRowContext(ctx, `SELECT `+counterList("c", false)+` FROM certifications c WHERE c.id = ?`, certID).
+			Scan(scanTally(&t)...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, certsum.NotFoundf("certification %q not found", certID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("decision summary: %w", translate(err))
+		}
+		return t.summary(), nil
+	}
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := certExists(ctx, tx, certID); err != nil {
+			return err
+		}
+		args := newArgs()
+		cond := "s.cert_id = " + args.Add(certID)
+		w, err := sqlq.Where(certsum.DecisionSummarySchema, filter, args)
+		if err != nil {
+			return certsum.Invalidf("filters", "%v", err)
+		}
+		if w != "" {
+			cond += " AND (" + w + ")"
+		}
+		return tx.QueryRowContext(ctx, `SELECT `+counterList("s", true)+` FROM identity_summaries s WHERE `+cond,
+			args.Values...).Scan(scanTally(&t)...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decision summary: %w", err)
+	}
+	return t.summary(), nil
+}
+
+// ListIdentitySummaries lists a certification's identity summaries
+// (certsum.IdentitySummarySchema). Errors: not_found, invalid.
+func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q certsum.ListQuery) (certsum.Page[certsum.IdentitySummary], error) {
+	page := certsum.Page[certsum.IdentitySummary]{Items: []certsum.IdentitySummary{}}
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := certExists(ctx, tx, certID); err != nil {
+			return err
+		}
+		l := listQuery{
+			schema:    certsum.IdentitySummarySchema,
+			selectSQL: `SELECT s.id, s.name, s.identity_id, s.completed FROM identity_summaries s`,
+			countSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
+			args:      newArgs(),
+		}
+		l.where = append(l.where, "s.cert_id = "+l.args.Add(certID))
+		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+			var is certsum.IdentitySummary
+			if err := rows.Scan(&is.ID, &is.Name, &is.IdentityID, &is.Completed); err != nil {
+				return err
+			}
+			page.Items = append(page.Items, is)
+			return nil
+		})
+		page.Total = total
+		return err
+	})
+	if err != nil {
+		return page, fmt.Errorf("list identity summaries: %w", err)
+	}
+	return page, nil
+}
+
+// GetIdentitySummary returns one identity summary of the certification. Errors: not_found
+// (certification, or summary not in it).
+func (s *Store) GetIdentitySummary(ctx context.Context, certID, id string) (*certsum.IdentitySummary, error) {
+	var out certsum.IdentitySummary
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := certExists(ctx, tx, certID); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, `SELECT id, name, identity_id, completed FROM identity_summaries
+			WHERE id = ? AND cert_id = ?`, id, certID).Scan(&out.ID, &out.Name, &out.IdentityID, &out.Completed)
+		if errors.Is(err, sql.ErrNoRows) {
+			return certsum.NotFoundf("identity summary %q not found in certification %q", id, certID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get identity summary: %w", err)
+	}
+	return &out, nil
+}
+
+// ListAccessSummaries lists the distinct access items of type t (ROLE, ACCESS_PROFILE,
+// ENTITLEMENT) among the certification's review items (certsum.AccessSummarySchema), each
+// with the access item's details and no account. Errors: not_found, invalid.
+func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsum.DtoType, q certsum.ListQuery) (certsum.Page[certsum.AccessSummary], error) {
+	page := certsum.Page[certsum.AccessSummary]{Items: []certsum.AccessSummary{}}
+	if _, err := certsum.ParseSummaryType(string(t)); err != nil {
+		return page, fmt.Errorf("list access summaries: %w", err)
+	}
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		if err := certExists(ctx, tx, certID); err != nil {
+			return err
+		}
+		l := listQuery{
+			schema:    certsum.AccessSummarySchema,
+			selectSQL: `SELECT a.access_type, a.access_id, a.name FROM access_summaries a`,
+			countSQL:  `SELECT COUNT(*) FROM access_summaries a`,
+			args:      newArgs(),
+		}
+		l.where = append(l.where, "a.cert_id = "+l.args.Add(certID), "a.access_type = "+l.args.Add(string(t)))
+		var items []accessItem
+		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+			var ai accessItem
+			if err := rows.Scan(&ai.ref.Type, &ai.ref.ID, &ai.ref.Name); err != nil {
+				return err
+			}
+			items = append(items, ai)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		page.Total = total
+		d, err := loadDetails(ctx, tx, items)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			page.Items = append(page.Items, d.summary(it))
+		}
+		return nil
+	})
+	if err != nil {
+		return page, fmt.Errorf("list access summaries: %w", err)
+	}
+	return page, nil
+}
