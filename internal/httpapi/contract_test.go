@@ -1,0 +1,232 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// specPath is the v2024 contract, beside the repository (shared/spec), relative to this
+// package's directory.
+const specPath = "../../../shared/spec/certifications-v2024.openapi.json"
+
+// Tags whose operations this package serves; the campaign operations come with their own
+// issue.
+var servedTags = []string{"Certifications", "Certification Summaries"}
+
+var (
+	specOnce sync.Once
+	specDoc  *openapi3.T
+	specErr  error
+)
+
+// mustSpec loads and validates the spec once per test binary.
+func mustSpec(t testing.TB) *openapi3.T {
+	t.Helper()
+	specOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		specDoc, specErr = loader.LoadFromFile(specPath)
+		if specErr == nil {
+			specErr = specDoc.Validate(loader.Context, openapi3.DisableExamplesValidation())
+		}
+	})
+	if specErr != nil {
+		t.Fatalf("load %s: %v", specPath, specErr)
+	}
+	return specDoc
+}
+
+// specOp is one operation of the spec.
+type specOp struct {
+	method, path, id string
+	scopes           []string
+}
+
+func servedSpecOps(t testing.TB) []specOp {
+	doc := mustSpec(t)
+	var ops []specOp
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if !slices.ContainsFunc(op.Tags, func(tag string) bool { return slices.Contains(servedTags, tag) }) {
+				continue
+			}
+			var scopes []string
+			if op.Security != nil {
+				for _, req := range *op.Security {
+					scopes = append(scopes, req["userAuth"]...)
+				}
+			}
+			ops = append(ops, specOp{method: method, path: path, id: op.OperationID, scopes: scopes})
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
+	return ops
+}
+
+func TestEveryRouteIsASpecOperationAndEverySpecOperationIsRouted(t *testing.T) {
+	ops := servedSpecOps(t)
+	if len(ops) != 12 {
+		t.Fatalf("the spec has %d operations tagged %v, want 12", len(ops), servedTags)
+	}
+	type key struct{ method, path string }
+	spec := map[key]specOp{}
+	for _, op := range ops {
+		spec[key{op.method, op.path}] = op
+	}
+	s := &server{}
+	routed := map[key]route{}
+	for _, rt := range s.routes() {
+		k := key{rt.method, rt.pattern}
+		if _, dup := routed[k]; dup {
+			t.Errorf("route %s %s is registered twice", rt.method, rt.pattern)
+		}
+		routed[k] = rt
+		op, ok := spec[k]
+		if !ok {
+			t.Errorf("route %s %s (%s) is not an operation of the spec", rt.method, rt.pattern, rt.op)
+			continue
+		}
+		if op.id != rt.op {
+			t.Errorf("route %s %s is named %s, the spec calls it %s", rt.method, rt.pattern, rt.op, op.id)
+		}
+		if !slices.Equal(op.scopes, rt.scopes) {
+			t.Errorf("%s needs scopes %v, the spec says %v", rt.op, rt.scopes, op.scopes)
+		}
+	}
+	for k, op := range spec {
+		if _, ok := routed[k]; !ok {
+			t.Errorf("spec operation %s (%s %s) has no route", op.id, k.method, k.path)
+		}
+	}
+}
+
+// contract validates HTTP exchanges against the spec.
+type contract struct {
+	doc   *openapi3.T
+	mux   *http.ServeMux // pattern lookup only
+	tally map[string]map[int]bool
+	mu    sync.Mutex
+}
+
+func newContract(t testing.TB) *contract {
+	c := &contract{doc: mustSpec(t), mux: http.NewServeMux(), tally: map[string]map[int]bool{}}
+	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	for _, rt := range (&server{}).routes() {
+		c.mux.Handle(rt.method+" "+Prefix+rt.pattern, nop)
+	}
+	return c
+}
+
+// check validates one response to req against the spec: the schema of the operation's
+// response for that status (which must be listed), or, for answers no operation describes
+// (unknown paths, wrong methods, 503), the ErrorResponseDto schema.
+func (c *contract) check(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	if ct := header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s → %d: Content-Type %q, want application/json", req.Method, req.URL, status, ct)
+	}
+	probe := req.Clone(context.Background())
+	probe.URL.Path = collapseSlashes(req.URL.Path)
+	probe.URL.RawPath = ""
+	_, pattern := c.mux.Handler(probe)
+	if pattern == "" {
+		// No v2024 operation describes this answer: an unknown path or a wrong method is
+		// still an ErrorResponseDto; the token endpoint and JWKS have their own documents.
+		if status >= 400 && !strings.HasPrefix(probe.URL.Path, "/oauth/") {
+			c.checkSchema(t, req, status, "ErrorResponseDto", body)
+			var dto errorResponse
+			if json.Unmarshal(body, &dto) != nil || dto.DetailCode == "" || dto.TrackingID == "" || len(dto.Messages) == 0 {
+				t.Errorf("%s %s → %d: not a complete ErrorResponseDto: %s", req.Method, req.URL, status, body)
+			}
+		}
+		return
+	}
+	method, path, _ := strings.Cut(pattern, " ")
+	path = strings.TrimPrefix(path, Prefix)
+	item := c.doc.Paths.Find(path)
+	op := item.GetOperation(method)
+	if op == nil {
+		t.Fatalf("pattern %s has no spec operation", pattern)
+	}
+	c.mu.Lock()
+	if c.tally[op.OperationID] == nil {
+		c.tally[op.OperationID] = map[int]bool{}
+	}
+	c.tally[op.OperationID][status] = true
+	c.mu.Unlock()
+	if status == http.StatusServiceUnavailable {
+		c.checkSchema(t, req, status, "ErrorResponseDto", body)
+		return
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request:    probe,
+		PathParams: pathParams(path, probe.URL.EscapedPath()),
+		Route:      &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
+		Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 status,
+		Header:                 header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	out.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s %s → %d does not match the spec: %v\nbody: %.2000s", req.Method, req.URL, status, err, body)
+	}
+}
+
+// checkSchema validates body against a named component schema.
+func (c *contract) checkSchema(t testing.TB, req *http.Request, status int, schema string, body []byte) {
+	t.Helper()
+	ref := c.doc.Components.Schemas[schema]
+	if ref == nil || ref.Value == nil {
+		t.Fatalf("spec has no schema %s", schema)
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Errorf("%s %s → %d: body is not JSON: %v", req.Method, req.URL, status, err)
+		return
+	}
+	if err := ref.Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+		t.Errorf("%s %s → %d: body is not a %s: %v\nbody: %s", req.Method, req.URL, status, schema, err, body)
+	}
+}
+
+// pathParams maps the {names} of a spec path to the unescaped elements of a request path.
+func pathParams(specPath, escapedPath string) map[string]string {
+	names := strings.Split(specPath, "/")
+	values := strings.Split(strings.TrimPrefix(escapedPath, Prefix), "/")
+	params := map[string]string{}
+	for i, n := range names {
+		if strings.HasPrefix(n, "{") && i < len(values) {
+			v, err := url.PathUnescape(values[i])
+			if err != nil {
+				v = values[i]
+			}
+			params[strings.Trim(n, "{}")] = v
+		}
+	}
+	return params
+}
+
+// compactJSON returns b re-encoded without insignificant space, for byte comparisons.
+func compactJSON(t testing.TB, b []byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		t.Fatalf("compact %s: %v", b, err)
+	}
+	return buf.String()
+}

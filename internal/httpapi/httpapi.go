@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/ratelimit"
+)
+
+// Prefix is the path prefix of every v2024 route.
+const Prefix = "/v2024"
+
+// Options configures New.
+type Options struct {
+	// Store is the storage backend. Required.
+	Store certsum.Store
+	// Auth verifies bearer tokens and serves /oauth/token and the JWKS document. Required.
+	Auth *auth.Service
+	// Limiter limits /v2024 requests per verified client id; nil turns rate limiting off.
+	Limiter ratelimit.Limiter
+	// Logger receives the access log and error reports; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// server holds what the handlers share.
+type server struct {
+	store  certsum.Store
+	now    func() time.Time
+	logger *slog.Logger
+	ew     *errorWriter
+}
+
+// route is one v2024 operation: method, path pattern below Prefix (in net/http ServeMux
+// syntax, with the spec's parameter names), the spec's operationId, the scopes of which the
+// token needs one, and the handler.
+type route struct {
+	method  string
+	pattern string
+	op      string
+	scopes  []string
+	h       handlerFunc
+}
+
+// routes lists every v2024 operation certsum serves. The contract test cross-checks this
+// table against the spec in both directions.
+func (s *server) routes() []route {
+	read := []string{certsum.ScopeCampaignRead}
+	manage := []string{certsum.ScopeCampaignManage}
+	return []route{
+		{"GET", "/certifications/{id}/access-summaries/{type}", "getIdentityAccessSummaries", read, s.getAccessSummaries},
+		{"GET", "/certifications/{id}/decision-summary", "getIdentityDecisionSummary", read, s.getDecisionSummary},
+		{"GET", "/certifications/{id}/identity-summaries", "getIdentitySummaries", read, s.getIdentitySummaries},
+		{"GET", "/certifications/{id}/identity-summaries/{identitySummaryId}", "getIdentitySummary", read, s.getIdentitySummary},
+		{"GET", "/certifications", "listIdentityCertifications", read, s.listCertifications},
+		{"GET", "/certifications/{id}", "getIdentityCertification", read, s.getCertification},
+		{"GET", "/certifications/{id}/access-review-items", "listIdentityAccessReviewItems", read, s.listReviewItems},
+		{"POST", "/certifications/{id}/decide", "makeIdentityDecision", manage, s.decide},
+		{"POST", "/certifications/{id}/sign-off", "signOffIdentityCertification", manage, s.signOff},
+		{"POST", "/certifications/{id}/reassign", "reassignIdentityCertifications", manage, s.reassign},
+		{"GET", "/certifications/{id}/reviewers", "listCertificationReviewers", read, s.listReviewers},
+		{"GET", "/certifications/{certificationId}/access-review-items/{itemId}/permissions", "getIdentityCertificationItemPermissions", read, s.listPermissions},
+	}
+}
+
+// New returns the HTTP handler of certsum's API: /v2024/**, POST /oauth/token and
+// GET /.well-known/jwks.json. Any other path answers 404 in the error format, so the handler
+// can be mounted at "/" beside health probes. It panics when Store or Auth is missing, a
+// programming error at start-up.
+func New(opts Options) http.Handler {
+	if opts.Store == nil || opts.Auth == nil {
+		panic("httpapi.New: Store and Auth are required")
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	ew := &errorWriter{logger: logger}
+	s := &server{store: opts.Store, now: now, logger: logger, ew: ew}
+
+	// /v2024: every operation behind the per-route scope gate; wrong methods get 405 and
+	// unknown paths 404, both in the error format.
+	api := http.NewServeMux()
+	byPattern := map[string]map[string]http.Handler{}
+	var patterns []string
+	for _, rt := range s.routes() {
+		if byPattern[rt.pattern] == nil {
+			byPattern[rt.pattern] = map[string]http.Handler{}
+			patterns = append(patterns, rt.pattern)
+		}
+		byPattern[rt.pattern][rt.method] = requireScope(ew, rt.scopes...)(ew.adapt(rt.h))
+	}
+	for _, p := range patterns {
+		api.Handle(Prefix+p, methods(ew, byPattern[p]))
+	}
+	api.Handle(Prefix+"/", notFound(ew))
+
+	// The chain, composed once, outermost first: request id → access log → panic recovery →
+	// bearer-token verification → rate limit → per-route scope (above). Verification comes
+	// before the rate limit so the limit is keyed by a verified client id (see rateLimitKey).
+	var v2024 http.Handler = api
+	if opts.Limiter != nil {
+		v2024 = ratelimit.Middleware(opts.Limiter, rateLimitKey)(v2024)
+	}
+	v2024 = opts.Auth.Authenticate(v2024)
+
+	root := http.NewServeMux()
+	root.Handle(Prefix+"/", v2024)
+	// The token endpoint answers in RFC 6749 form, methods included, and limits token
+	// requests per client id itself; the JWKS document is public.
+	root.Handle("/oauth/token", opts.Auth.TokenHandler())
+	root.Handle("/.well-known/jwks.json", opts.Auth.JWKSHandler())
+	root.Handle("/", notFound(ew))
+
+	return chain(root,
+		cleanPath,
+		requestID,
+		accessLog(logger),
+		recovery(ew),
+	)
+}
+
+// chain wraps h in middleware, the first listed outermost.
+func chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}
+
+// methods dispatches one path pattern by method; any other method gets 405 with an Allow
+// header and the error body.
+func methods(ew *errorWriter, byMethod map[string]http.Handler) http.Handler {
+	allowed := make([]string, 0, len(byMethod))
+	for m := range byMethod {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := byMethod[r.Method]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", allow)
+		ew.writeDTO(w, r, http.StatusMethodNotAllowed, detailNotAllowed,
+			"method "+r.Method+" is not allowed here; use "+allow)
+	})
+}
+
+// notFound answers paths that match no route.
+func notFound(ew *errorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ew.write(w, r, certsum.NotFoundf("no resource at %s", r.URL.Path))
+	})
+}

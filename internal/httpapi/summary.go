@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/certsum/certsum"
+)
+
+// getAccessSummaries serves getIdentityAccessSummaries: the distinct access items of one type
+// in a certification (Decision 1).
+func (s *server) getAccessSummaries(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
+		return err
+	}
+	t, err := certsum.ParseSummaryType(r.PathValue("type"))
+	if err != nil {
+		return err
+	}
+	q, err := certsum.ParseListParams(r.URL.Query(), certsum.AccessSummarySchema)
+	if err != nil {
+		return err
+	}
+	page, err := s.store.ListAccessSummaries(r.Context(), id, t, q)
+	if err != nil {
+		return err
+	}
+	return writePage(w, page, q)
+}
+
+// getDecisionSummary serves getIdentityDecisionSummary. It takes only `filters`; other
+// collection parameters are ignored like any unknown parameter.
+func (s *server) getDecisionSummary(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
+		return err
+	}
+	filter, err := certsum.ParseFilter(r.URL.Query().Get("filters"), certsum.DecisionSummarySchema)
+	if err != nil {
+		return err
+	}
+	sum, err := s.store.DecisionSummary(r.Context(), id, filter)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sum, -1)
+}
+
+// getIdentitySummaries serves getIdentitySummaries.
+func (s *server) getIdentitySummaries(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
+		return err
+	}
+	q, err := certsum.ParseListParams(r.URL.Query(), certsum.IdentitySummarySchema)
+	if err != nil {
+		return err
+	}
+	page, err := s.store.ListIdentitySummaries(r.Context(), id, q)
+	if err != nil {
+		return err
+	}
+	return writePage(w, page, q)
+}
+
+// getIdentitySummary serves getIdentitySummary; a summary of another certification is 404.
+func (s *server) getIdentitySummary(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
+		return err
+	}
+	sum, err := s.store.GetIdentitySummary(r.Context(), id, r.PathValue("identitySummaryId"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sum, -1)
+}
