@@ -25,5 +25,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newItemsCmd(cli))
 	root.AddCommand(newDecideCmd(cli))
 	root.AddCommand(newSignoffCmd(cli))
+	root.AddCommand(newClientsCmd(openStore))
+	root.AddCommand(newKeysCmd(openStore))
 	return root
 }
