@@ -354,6 +354,15 @@ func TestSQLiteMatchesEval(t *testing.T) {
 			runDifferential(t, tb, seed, 300)
 		})
 	}
+	t.Run("the largest filters the limits allow run", func(t *testing.T) {
+		tb.name = "things_large"
+		if err := tb.exec(`CREATE TABLE ` + tb.name + ` (id TEXT PRIMARY KEY, name TEXT, nick TEXT NOT NULL,
+			flag INTEGER NOT NULL, num REAL, due TEXT, tags TEXT)`); err != nil {
+			t.Fatal(err)
+		}
+		tb.insert(t, []query.Map{{"id": "a", "name": "a", "nick": "n", "flag": true, "num": 1.0, "due": nil, "tags": []string{"A"}}})
+		testLargestFilters(t, tb)
+	})
 }
 
 // postgresDSN returns CERTSUM_TEST_POSTGRES, skipping the test when it is unset unless
@@ -396,5 +405,61 @@ func TestPostgresMatchesEval(t *testing.T) {
 			})
 			runDifferential(t, tb, seed, 300)
 		})
+	}
+	t.Run("the largest filters the limits allow run", func(t *testing.T) {
+		tb.name = "sqlq_large_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		if err := tb.exec(`CREATE TABLE ` + tb.name + ` (id text PRIMARY KEY, name text, nick text NOT NULL,
+			flag boolean NOT NULL, num double precision, due timestamptz, tags jsonb)`); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := tb.exec(`DROP TABLE IF EXISTS ` + tb.name); err != nil {
+				t.Errorf("drop %s: %v", tb.name, err)
+			}
+		})
+		tb.insert(t, []query.Map{{"id": "a", "name": "a", "nick": "n", "flag": true, "num": 1.0, "due": nil, "tags": []string{"A"}}})
+		testLargestFilters(t, tb)
+	})
+}
+
+// largestFilters are the biggest filters the parser's limits allow: the longest chains of
+// the shortest predicates and the longest lists.
+func largestFilters(t *testing.T) []query.Expr {
+	t.Helper()
+	vals := make([]string, query.MaxListLength)
+	for i := range vals {
+		vals[i] = fmt.Sprintf(`"%c%d"`, 'a'+i%2*('A'-'a'), i) // "a0","A1",… all distinct
+	}
+	list := strings.Join(vals, ",")
+	var out []query.Expr
+	for _, src := range []string{
+		strings.TrimSuffix(strings.Repeat("pr num or ", query.MaxFilterLength/10), " or "),
+		strings.TrimSuffix(strings.Repeat("not name isnull and ", query.MaxFilterLength/20), " and "),
+		strings.Repeat("not (", 16) + "name eq \"a\"" + strings.Repeat(")", 16),
+		"tags ca (" + list + ")",
+		"name in (" + list + ") or id in (" + list + ")",
+	} {
+		e, err := query.ParseFor(src, diffSchema)
+		if err != nil {
+			t.Fatalf("%.40s…: %v", src, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func testLargestFilters(t *testing.T, tb table) {
+	for _, e := range largestFilters(t) {
+		recs := []query.Map{{"id": "a", "name": "a", "nick": "n", "flag": true, "num": 1.0, "due": nil, "tags": []string{"A"}}}
+		want, _, err := query.Select(diffSchema, recs, e, nil, -1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		got, _ := tb.list(t, e, nil, 10, 0)
+		t.Logf("%s: %.30s… took %v", tb.d, e, time.Since(start))
+		if len(got) != len(want) {
+			t.Errorf("%.60s…: %d rows, want %d", e, len(got), len(want))
+		}
 	}
 }

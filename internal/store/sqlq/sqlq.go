@@ -375,25 +375,37 @@ func (c *compiler) in(b *strings.Builder, f query.Field, vals []query.Literal) e
 	return nil
 }
 
-// containsAll compiles ca: one EXISTS over the JSON array per listed value, matched
-// case-insensitively like eq.
+// containsAll compiles ca as one subquery over the JSON array: the number of distinct
+// (ASCII-folded) elements that are among the listed values must equal the number of
+// distinct listed values. One subquery keeps a 250-value list cheap to plan; a null
+// collection has no elements and so never matches.
 func (c *compiler) containsAll(b *strings.Builder, f query.Field, vals []query.Literal) error {
-	b.WriteString("(")
-	for i, v := range vals {
-		if i > 0 {
-			b.WriteString(" AND ")
-		}
+	var want []string
+	seen := map[string]bool{}
+	for _, v := range vals {
 		s, ok := v.(query.StringLit)
 		if !ok {
 			return fmt.Errorf("sqlq: %s: ca needs strings", c.s.Name)
 		}
-		if c.d == Postgres {
-			b.WriteString(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(` + f.Column + `) AS sqlq_e(v) WHERE lower(sqlq_e.v COLLATE "C") = ` + c.args.Add(query.FoldASCII(s.Value)) + ")")
-		} else {
-			b.WriteString("EXISTS (SELECT 1 FROM json_each(" + f.Column + ") AS sqlq_e WHERE sqlq_e.value = " + c.args.Add(s.Value) + " COLLATE NOCASE)")
+		if k := query.FoldASCII(s.Value); !seen[k] {
+			seen[k] = true
+			want = append(want, k)
 		}
 	}
-	b.WriteString(")")
+	if c.d == Postgres {
+		b.WriteString(`(SELECT count(DISTINCT lower(sqlq_e.v COLLATE "C")) FROM jsonb_array_elements_text(` + f.Column +
+			`) AS sqlq_e(v) WHERE lower(sqlq_e.v COLLATE "C") = ANY(` + c.args.Add(want) + `)) = ` + c.args.Add(int64(len(want))))
+		return nil
+	}
+	// SQLite's built-in lower() folds ASCII letters only, like query.FoldASCII.
+	b.WriteString("(SELECT count(DISTINCT lower(sqlq_e.value)) FROM json_each(" + f.Column + ") AS sqlq_e WHERE lower(sqlq_e.value) IN (")
+	for i, w := range want {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.args.Add(w))
+	}
+	b.WriteString(")) = " + c.args.Add(int64(len(want))))
 	return nil
 }
 
