@@ -27,5 +27,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newSignoffCmd(cli))
 	root.AddCommand(newClientsCmd(openStore))
 	root.AddCommand(newKeysCmd(openStore))
+	root.AddCommand(newVerifyCmd(openStore))
 	return root
 }

@@ -4,12 +4,27 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
 // openStore opens the backend named by dsn: a postgres:// URL selects PostgreSQL, anything
 // else is a SQLite file path.
 func openStore(ctx context.Context, dsn string, logger *slog.Logger) (certsum.Store, error) {
-	return nil, fmt.Errorf("no storage backend is built yet for %q", dsn)
+	if isPostgresURL(dsn) {
+		return nil, fmt.Errorf("the PostgreSQL backend is not built yet; use a SQLite file for --db (got %s)", redactURL(dsn))
+	}
+	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
+	}
+	return st, nil
+}
+
+// isPostgresURL reports whether dsn names a PostgreSQL database.
+func isPostgresURL(dsn string) bool {
+	lower := strings.ToLower(dsn)
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
 }
