@@ -14,6 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/httpapi"
+	"github.com/certsum/certsum/internal/ratelimit"
 )
 
 func newServeCmd() *cobra.Command {
@@ -135,15 +138,40 @@ func (m *Main) Close() error {
 	return nil
 }
 
-// buildHandler wires the routes: health probes now; the API, auth and dashboard register
-// here as they are built.
+// buildHandler wires the routes: the health probes, and everything else — /v2024, the
+// token endpoint and the JWKS document — served by httpapi with a token service and a rate
+// limiter built from the configuration. The probes are matched by exact path in front of
+// the API instead of through a ServeMux, because a ServeMux would answer "//v2024/..." (a
+// base URL ending in "/") with a redirect before the API could collapse the slashes.
 func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	issuer := m.Config.Issuer
+	if issuer == "" {
+		issuer = "http://" + m.Config.Addr
+	}
+	var limiter ratelimit.Limiter
+	if m.Config.RateLimit > 0 {
+		l, closeLimiter, err := ratelimit.Open(ctx, m.Config.RedisURL, m.Config.RateLimit, ratelimit.DefaultWindow, time.Now, m.Logger)
+		if err != nil {
+			return nil, err
+		}
+		// The Redis pool closes when the server is told to stop; requests still draining
+		// after that are let through uncounted, as the limiter fails open.
+		context.AfterFunc(ctx, func() { _ = closeLimiter() })
+		limiter = l
+	}
+	svc, err := auth.New(auth.Options{Store: m.store, Issuer: issuer, TokenTTL: m.Config.TokenTTL,
+		Logger: m.Logger, Limiter: limiter})
+	if err != nil {
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Options{Store: m.store, Auth: svc, Limiter: limiter, Logger: m.Logger})
+
+	probes := http.NewServeMux()
+	probes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	probes.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if _, err := m.store.CountIdentities(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -152,5 +180,12 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		}
 		_, _ = io.WriteString(w, `{"status":"ready"}`)
 	})
-	return mux, nil
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz", "/readyz":
+			probes.ServeHTTP(w, r)
+		default:
+			api.ServeHTTP(w, r)
+		}
+	}), nil
 }
