@@ -65,8 +65,9 @@ type Service struct {
 	tenantID string
 	limiter  ratelimit.Limiter
 
-	keys    *keyRing
-	clients *clientCache
+	keys     *keyRing
+	clients  *clientCache
+	verified verifiedCache
 }
 
 // New returns a Service. It does not touch the store: the first signing key is created when

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,4 +152,11 @@ func jwtCurve() elliptic.Curve { return elliptic.P256() }
 func sha256b64(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// newFormRequest is a POST /oauth/token with form as an urlencoded body.
+func newFormRequest(form url.Values) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
 }

@@ -181,14 +181,15 @@ func (r *keyRing) add(ctx context.Context) (*certsum.SigningKey, error) {
 	return sk, nil
 }
 
-// verificationKey returns the public key named kid, checking that it still verifies at now
-// (its NotAfter plus leeway not passed).
-func (r *keyRing) verificationKey(ctx context.Context, kid string, leeway time.Duration) (*ecdsa.PublicKey, error) {
+// verificationKey returns the public key named kid and, for a retired key, its NotAfter
+// (zero for an active key), checking that it still verifies at now (its NotAfter plus
+// leeway not passed).
+func (r *keyRing) verificationKey(ctx context.Context, kid string, leeway time.Duration) (*ecdsa.PublicKey, time.Time, error) {
 	if !plausibleKid(kid) {
-		return nil, errUnknownKey
+		return nil, time.Time{}, errUnknownKey
 	}
 	if err := r.refreshIfStale(ctx); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	r.mu.Lock()
 	k, ok := r.keys[kid]
@@ -202,19 +203,19 @@ func (r *keyRing) verificationKey(ctx context.Context, kid string, leeway time.D
 	if missReload {
 		// Perhaps another replica or `certsum keys rotate` added it since the last read.
 		if err := r.reload(ctx, at, false); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		r.mu.RLock()
 		k, ok = r.keys[kid]
 		r.mu.RUnlock()
 	}
 	if !ok {
-		return nil, errUnknownKey
+		return nil, time.Time{}, errUnknownKey
 	}
 	if k.retired && r.now().After(k.notAfter.Add(leeway)) {
-		return nil, errKeyExpired
+		return nil, time.Time{}, errKeyExpired
 	}
-	return k.pub, nil
+	return k.pub, k.notAfter, nil
 }
 
 // verifying returns the keys that still verify tokens at now, newest first.
@@ -261,7 +262,9 @@ func (r *keyRing) rotate(ctx context.Context, keep time.Duration) (*certsum.Sign
 	}
 	now := r.now()
 	for _, k := range existing {
-		if k.ID == sk.ID || k.Retired != nil {
+		// Keys newer than this one come from a concurrent rotation elsewhere; leave them be,
+		// so that two rotations at once still leave the newest key active.
+		if k.ID == sk.ID || k.Retired != nil || k.Created.After(sk.Created.Time) {
 			continue
 		}
 		if err := r.store.RetireSigningKey(ctx, k.ID, certsum.NewTime(now), certsum.NewTime(now.Add(keep))); err != nil &&

@@ -264,3 +264,45 @@ func TestThumbprintMatchesRFC7638(t *testing.T) {
 		t.Error("plausibleKid accepts what no certsum kid looks like")
 	}
 }
+
+func TestConcurrentRotationsLeaveTheNewestKeyActive(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	store := newMemStore(alice)
+	s := mustService(t, store, clock)
+	ctx := context.Background()
+	if _, err := s.EnsureSigningKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Another process rotated a moment later by its clock, between this one's add and list.
+	elsewhere, err := generateKey(t0.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.AddSigningKey(ctx, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := s.RotateKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := store.ListSigningKeys(ctx)
+	active := map[string]bool{}
+	for _, k := range keys {
+		if k.Retired == nil {
+			active[k.ID] = true
+		}
+	}
+	if !active[elsewhere.ID] {
+		t.Errorf("the newer key of the concurrent rotation was retired")
+	}
+	if !active[mine.ID] {
+		t.Errorf("this rotation's own key was retired")
+	}
+	if len(active) != 2 {
+		t.Errorf("%d active keys, want the two new ones (the first key retired)", len(active))
+	}
+	kid, err := s.EnsureSigningKey(ctx)
+	if err != nil || kid != elsewhere.ID {
+		t.Errorf("signing with %s, %v; want the newest active key %s", kid, err, elsewhere.ID)
+	}
+}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -207,19 +208,47 @@ func unauthenticated(reason string) error {
 
 // Verify checks an access token (signature with a pinned algorithm and a known key, issuer,
 // audience, expiry, not-before and issued-at with Leeway, the claims certsum needs, and that
-// its client still exists) and returns its principal. Errors: unauthenticated with a message
-// that says why, or unavailable/internal when the store cannot be read.
+// its client still exists) and returns its principal. A token that passed is remembered
+// until it (or its key) expires, so repeat uses skip the signature check but not the
+// revocation check. Errors: unauthenticated with a message that says why, or
+// unavailable/internal when the store cannot be read.
 func (s *Service) Verify(ctx context.Context, token string) (*Principal, error) {
+	sum := sha256.Sum256([]byte(token))
+	p, ok := s.verified.get(sum, s.now())
+	if !ok {
+		var until time.Time
+		var err error
+		if p, until, err = s.verifyJWT(ctx, token); err != nil {
+			return nil, err
+		}
+		s.verified.put(sum, p, until)
+	}
+	exists, err := s.clients.exists(ctx, p.ClientID)
+	if err != nil {
+		// The signature proves the token; only revocation cannot be checked right now.
+		s.logger.Warn("cannot check whether a token's client still exists; accepting the token", "client_id", p.ClientID, "err", err)
+	} else if !exists {
+		return nil, unauthenticated(reasonRevoked)
+	}
+	return p.clone(), nil
+}
+
+// verifyJWT does the cryptographic and claim checks of Verify and returns the principal with
+// the instant until which the result may be reused: the token's expiry or its key's
+// NotAfter, whichever is first, plus leeway.
+func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, time.Time, error) {
 	var storeErr error
+	var keyNotAfter time.Time
 	keyFunc := func(t *jwt.Token) (any, error) {
 		if t.Method != jwt.SigningMethodES256 {
 			return nil, errWrongAlgorithm
 		}
 		kid, _ := t.Header["kid"].(string)
-		pub, err := s.keys.verificationKey(ctx, kid, Leeway)
+		pub, notAfter, err := s.keys.verificationKey(ctx, kid, Leeway)
 		if err != nil && !errors.Is(err, errUnknownKey) && !errors.Is(err, errKeyExpired) {
 			storeErr = err
 		}
+		keyNotAfter = notAfter
 		return pub, err
 	}
 	parser := jwt.NewParser(
@@ -235,29 +264,78 @@ func (s *Service) Verify(ctx context.Context, token string) (*Principal, error) 
 	var cl claims
 	tok, err := parser.ParseWithClaims(token, &cl, keyFunc)
 	if storeErr != nil {
-		return nil, fmt.Errorf("verify token: %w", storeErr)
+		return nil, time.Time{}, fmt.Errorf("verify token: %w", storeErr)
 	}
 	if err != nil {
-		return nil, unauthenticated(refusalReason(tok, err))
+		return nil, time.Time{}, unauthenticated(refusalReason(tok, err))
 	}
 	if cl.ClientID == "" || cl.ID == "" || cl.Scope == nil || cl.ExpiresAt == nil {
-		return nil, unauthenticated(reasonClaims)
-	}
-	exists, err := s.clients.exists(ctx, cl.ClientID)
-	if err != nil {
-		// The signature proves the token; only revocation cannot be checked right now.
-		s.logger.Warn("cannot check whether a token's client still exists; accepting the token", "client_id", cl.ClientID, "err", err)
-	} else if !exists {
-		return nil, unauthenticated(reasonRevoked)
+		return nil, time.Time{}, unauthenticated(reasonClaims)
 	}
 	levels := cl.Authorities
 	if levels == nil {
 		levels = []string{}
 	}
+	until := cl.ExpiresAt.Time
+	if !keyNotAfter.IsZero() && keyNotAfter.Before(until) {
+		until = keyNotAfter
+	}
 	return &Principal{
 		ClientID: cl.ClientID, IdentityID: cl.IdentityID, TokenID: cl.ID,
 		Levels: levels, Scopes: cl.Scope, Expires: cl.ExpiresAt.Time,
-	}, nil
+	}, until.Add(Leeway), nil
+}
+
+// clone returns a copy that shares nothing with p, so a handler cannot change a cached
+// principal.
+func (p *Principal) clone() *Principal {
+	c := *p
+	c.Levels = slices.Clone(p.Levels)
+	c.Scopes = slices.Clone(p.Scopes)
+	return &c
+}
+
+// maxVerifiedTokens bounds the cache of verified tokens.
+const maxVerifiedTokens = 10_000
+
+// verifiedCache remembers tokens that passed the signature and claim checks, keyed by their
+// SHA-256, until they expire (or their key does). Both SDKs use one token for the life of
+// the process, so nearly every request skips the ECDSA verification. Revocation is still
+// checked per request.
+type verifiedCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]verifiedEntry
+}
+
+type verifiedEntry struct {
+	p     *Principal
+	until time.Time
+}
+
+// get returns the cached principal of a token that is still within its validity at now.
+func (c *verifiedCache) get(sum [sha256.Size]byte, now time.Time) (*Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[sum]
+	if !ok {
+		return nil, false
+	}
+	if !now.Before(e.until) {
+		delete(c.m, sum) // verify again, so the caller hears exactly why it is refused
+		return nil, false
+	}
+	return e.p, true
+}
+
+// put caches a verified principal until the given instant; when the cache is full it starts
+// over, which bounds memory without bookkeeping.
+func (c *verifiedCache) put(sum [sha256.Size]byte, p *Principal, until time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxVerifiedTokens {
+		c.m = make(map[[sha256.Size]byte]verifiedEntry)
+	}
+	c.m[sum] = verifiedEntry{p: p, until: until}
 }
 
 // errWrongAlgorithm is the key function's refusal of any algorithm but ES256.

@@ -284,3 +284,24 @@ func TestAuthenticateWhenTheStoreIsDown(t *testing.T) {
 		}
 	})
 }
+
+func TestVerifiedTokensAreCachedOnlyWhileValid(t *testing.T) {
+	f := newVerifyFixture(t)
+	ctx := context.Background()
+	p, err := f.s.Verify(ctx, f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Scopes[0], p.Levels = "tampered", nil
+	again, err := f.s.Verify(ctx, f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Scopes[0] != "sp:scopes:all" || len(again.Levels) != 1 {
+		t.Errorf("a caller's change to its principal leaked into the cache: %+v", again)
+	}
+	f.clock.Set(t0.Add(time.Hour + Leeway))
+	if _, err := f.s.Verify(ctx, f.token); err == nil || !strings.Contains(err.Error(), reasonExpired) {
+		t.Errorf("a cached token past its expiry: %v, want %q", err, reasonExpired)
+	}
+}
