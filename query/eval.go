@@ -8,7 +8,8 @@ import (
 
 // Record is a resource as Eval and Sort see it. Attr returns the value of a field by its
 // schema name and whether the record has that field at all. Values are one of: nil (null),
-// string, bool, int, int64, float64, time.Time or []string (a collection).
+// string, bool, int, int64, float64, time.Time or []string (a collection), or a pointer to
+// one of the scalar types; a nil pointer and a nil []string are null.
 type Record interface {
 	Attr(name string) (any, bool)
 }
@@ -94,17 +95,63 @@ func attr(r Record, name string) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("query: record has no field %q", name)
 	}
-	switch x := v.(type) {
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case time.Time:
-		return x.UTC().Truncate(time.Millisecond), nil
-	case nil, string, bool, float64, []string:
-		return v, nil
+	n, ok := normalize(v)
+	if !ok {
+		return nil, fmt.Errorf("query: field %q has a value of unsupported type %T", name, v)
 	}
-	return nil, fmt.Errorf("query: field %q has a value of unsupported type %T", name, v)
+	return n, nil
+}
+
+// normalize maps an attribute value onto the few types Eval and sorting compare: nil,
+// string, bool, float64, time.Time (UTC, milliseconds) and []string. Pointers to the scalar
+// types are followed (a nil pointer is null) and a nil []string is null, as it is in JSON.
+func normalize(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return v, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case time.Time:
+		return x.UTC().Truncate(time.Millisecond), true
+	case []string:
+		if x == nil {
+			return nil, true
+		}
+		return x, true
+	case *string:
+		if x == nil {
+			return nil, true
+		}
+		return *x, true
+	case *bool:
+		if x == nil {
+			return nil, true
+		}
+		return *x, true
+	case *int:
+		if x == nil {
+			return nil, true
+		}
+		return float64(*x), true
+	case *int64:
+		if x == nil {
+			return nil, true
+		}
+		return float64(*x), true
+	case *float64:
+		if x == nil {
+			return nil, true
+		}
+		return *x, true
+	case *time.Time:
+		if x == nil {
+			return nil, true
+		}
+		return x.UTC().Truncate(time.Millisecond), true
+	}
+	return nil, false
 }
 
 func evalCompare(field string, op Op, v any, lit Literal) (bool, error) {

@@ -113,3 +113,41 @@ func TestFoldASCII(t *testing.T) {
 		t.Error("FoldASCII changed a lower-case string")
 	}
 }
+
+func TestEvalFollowsPointersAndTreatsNilAsNull(t *testing.T) {
+	name, size, due := "Ann", int64(4), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	set := Map{"id": "1", "name": &name, "done": new(bool), "size": &size, "due": &due, "tags": []string{}}
+	unset := Map{"id": "2", "name": (*string)(nil), "done": (*bool)(nil), "size": (*int64)(nil), "due": (*time.Time)(nil), "tags": []string(nil)}
+	tests := []struct {
+		name   string
+		rec    Map
+		filter string
+		want   bool
+	}{
+		{"a *string is its string", set, `name eq "ann"`, true},
+		{"a *bool is its bool", set, `done eq false`, true},
+		{"a *int64 is its number", set, `size gt 3`, true},
+		{"a *time.Time is its instant", set, `due lt 2030-01-01T00:00:00.001Z`, true},
+		{"an empty collection is present", set, `pr tags`, true},
+		{"a nil *string is null", unset, `name isnull`, true},
+		{"a nil *time.Time is null", unset, `due ge 1970-01-01T00:00:00Z`, false},
+		{"a nil collection is null", unset, `tags isnull`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := ParseFor(tc.filter, testSchema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := Eval(e, tc.rec); err != nil || got != tc.want {
+				t.Fatalf("Eval(%s) = %v, %v; want %v", tc.filter, got, err, tc.want)
+			}
+		})
+	}
+	// Sorting sees the same values: the null name sorts first.
+	rs := []Map{set, unset}
+	Sort(testSchema, nil, rs)
+	if rs[0]["id"] != "2" {
+		t.Errorf("a nil *string did not sort as null")
+	}
+}

@@ -162,6 +162,11 @@ func compareAttr(a, b Record, field string) int {
 // compareAny orders two attribute values: null first, then by value within a type (values
 // of different types, which a schema never produces, order by type).
 func compareAny(x, y any) int {
+	x, okx := normalize(x)
+	y, oky := normalize(y)
+	if !okx || !oky {
+		return compareBool(okx, oky)
+	}
 	rx, ry := typeRank(x), typeRank(y)
 	if rx != ry {
 		return rx - ry
@@ -171,14 +176,14 @@ func compareAny(x, y any) int {
 		return strings.Compare(a, y.(string))
 	case bool:
 		return compareBool(a, y.(bool))
+	case float64:
+		return compareFloat(a, y.(float64))
 	case time.Time:
-		return a.Truncate(time.Millisecond).Compare(y.(time.Time).Truncate(time.Millisecond))
+		return a.Compare(y.(time.Time))
 	case []string:
 		return slices.Compare(a, y.([]string))
-	case nil:
-		return 0
 	}
-	return compareFloat(toFloat(x), toFloat(y))
+	return 0
 }
 
 func typeRank(v any) int {
@@ -187,26 +192,12 @@ func typeRank(v any) int {
 		return 0
 	case bool:
 		return 1
-	case int, int64, float64:
+	case float64:
 		return 2
 	case string:
 		return 3
 	case time.Time:
 		return 4
-	case []string:
-		return 5
 	}
-	return 6
-}
-
-func toFloat(v any) float64 {
-	switch n := v.(type) {
-	case int:
-		return float64(n)
-	case int64:
-		return float64(n)
-	case float64:
-		return n
-	}
-	return 0
+	return 5
 }

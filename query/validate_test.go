@@ -15,7 +15,7 @@ var testSchema = &Schema{
 		{Name: "done", Type: TypeBool, Ops: []Op{OpEq, OpNe}, Sortable: true, Column: "t.done"},
 		{Name: "size", Type: TypeNumber, Ops: []Op{OpEq, OpGt, OpLe}, Sortable: true, Column: "t.size"},
 		{Name: "due", Type: TypeDateTime, Ops: []Op{OpGe, OpLt}, Sortable: true, Nullable: true, Column: "t.due"},
-		{Name: "tags", Type: TypeString, Ops: []Op{OpCa}, Collection: true, Column: "t.tags"},
+		{Name: "tags", Type: TypeString, Ops: []Op{OpCa, OpPr, OpIsNull}, Collection: true, Nullable: true, Column: "t.tags"},
 		{Name: "owner.name", Type: TypeString, Sortable: true, Column: "t.owner_name"},
 	},
 	DefaultSort: []SortKey{{Field: "name"}},
