@@ -6,8 +6,9 @@
 //
 // # Grammar
 //
-// In EBNF; operators and keywords are lower case only, tokens may be separated by any
-// amount of space, tab, CR or LF, and a filter is at most MaxFilterLength bytes of UTF-8.
+// In EBNF; operators and keywords are lower case only. Space, tab, CR and LF separate
+// tokens and are required only between two words (names, keywords, numbers, date-times).
+// A filter is at most MaxFilterLength bytes of UTF-8.
 //
 //	filter   = orExpr .
 //	orExpr   = andExpr { "or" andExpr } .                (left-associative)
@@ -43,8 +44,10 @@
 //
 // Every node's String renders canonical syntax: single spaces, "pr field" in prefix form,
 // parentheses only where precedence needs them, strings with only \" and \\ escaped,
-// numbers in their shortest exact form and date-times in UTC. Parse(e.String()) equals e
-// for every e returned by Parse.
+// numbers in their shortest exact form and date-times in UTC. Should that rendering exceed
+// MaxFilterLength (possible only when the source left out optional spaces), String drops
+// every optional space instead, which is never longer than the source. Either way
+// Parse(e.String()) equals e for every e returned by Parse.
 //
 // # Errors
 //
