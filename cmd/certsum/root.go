@@ -28,5 +28,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newClientsCmd(openStore))
 	root.AddCommand(newKeysCmd(openStore))
 	root.AddCommand(newVerifyCmd(openStore))
+	root.AddCommand(newDemoCmd(openStore))
 	return root
 }
