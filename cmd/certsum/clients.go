@@ -24,7 +24,8 @@ type storeOpener func(ctx context.Context, dsn string, logger *slog.Logger) (cer
 
 // dbFlags are the settings of a command that works on the database directly, like serve:
 // --db (CERTSUM_DATABASE_URL) and --token-ttl (CERTSUM_TOKEN_TTL), the lifetime that key
-// rotation keeps retired keys valid for.
+// rotation keeps retired keys valid for; `clients` adds --addr (CERTSUM_ADDR) for the
+// SAIL_BASE_URL it prints.
 type dbFlags struct {
 	cfg  Config
 	open storeOpener
@@ -35,7 +36,6 @@ func (d *dbFlags) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&d.cfg.Database, "db", d.cfg.Database, "SQLite database file, or a postgres:// URL (env CERTSUM_DATABASE_URL)")
 	f.DurationVar(&d.cfg.TokenTTL, "token-ttl", d.cfg.TokenTTL, "access token lifetime the server runs with (env CERTSUM_TOKEN_TTL)")
-	f.StringVar(&d.cfg.Addr, "addr", d.cfg.Addr, "the server's listen address, for the SAIL_BASE_URL line (env CERTSUM_ADDR)")
 }
 
 // withAuth resolves the settings (flags, then the environment), opens the store and an auth
@@ -76,6 +76,8 @@ database directly (--db, as serve). A personal access token acts for an identity
 user levels; an API client has no identity and no user context.`,
 	}
 	d.register(cmd)
+	cmd.PersistentFlags().StringVar(&d.cfg.Addr, "addr", d.cfg.Addr,
+		"the server's listen address, for the SAIL_BASE_URL line (env CERTSUM_ADDR)")
 	cmd.AddCommand(newClientsCreateCmd(d), newClientsListCmd(d), newClientsDeleteCmd(d))
 	return cmd
 }
