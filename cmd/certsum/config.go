@@ -19,12 +19,15 @@ type Config struct {
 	RateLimit    int           // requests per 10 s per client id and API version; 0 turns it off
 	RedisURL     string        // shares the rate limit across replicas when set
 	TokenTTL     time.Duration // access token lifetime
-	Issuer       string        // JWT issuer; defaults to the listen URL
+	Issuer       string        // JWT issuer; every replica must use the same one
 	CacheSize    int64         // read-model memory budget in bytes
 	LogLevel     string        // debug, info, warn, error
 	LogFormat    string        // text or json
 	ShutdownWait time.Duration // how long graceful shutdown waits for requests in flight
 }
+
+// defaultIssuer is the JWT issuer when --issuer is not set.
+const defaultIssuer = "certsum"
 
 func defaultConfig() Config {
 	return Config{

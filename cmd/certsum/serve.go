@@ -46,7 +46,7 @@ func newServeCmd() *cobra.Command {
 	f.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "requests per 10 seconds per client id and API version (0 = off)")
 	f.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "redis:// URL that shares the rate limit across replicas")
 	f.DurationVar(&cfg.TokenTTL, "token-ttl", cfg.TokenTTL, "access token lifetime")
-	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "JWT issuer (default: http://ADDR)")
+	f.StringVar(&cfg.Issuer, "issuer", cfg.Issuer, "JWT issuer; every replica must use the same (default \"certsum\")")
 	f.Int64Var(&cfg.CacheSize, "cache-size", cfg.CacheSize, "read-model memory budget in bytes")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
@@ -62,7 +62,10 @@ type Main struct {
 
 	stdout io.Writer
 	store  certsum.Store
+	auth   *auth.Service
 	server *http.Server
+	// demoFilled is set when this run filled the database with the demo dataset.
+	demoFilled bool
 }
 
 // NewMain returns a Main for cfg that logs to stderr and prints credentials to stdout.
@@ -89,6 +92,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.store = st
+	if m.Config.Demo {
+		if err := m.fillDemo(ctx); err != nil {
+			return err
+		}
+	}
 	handler, err := m.buildHandler(ctx)
 	if err != nil {
 		return err
@@ -96,6 +104,12 @@ func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	if m.Config.Demo {
+		if err := m.printDemoCredentials(ctx, "http://"+ln.Addr().String()); err != nil {
+			_ = ln.Close()
+			return err
+		}
 	}
 	m.server = &http.Server{
 		Handler:           handler,
@@ -144,9 +158,11 @@ func (m *Main) Close() error {
 // the API instead of through a ServeMux, because a ServeMux would answer "//v2024/..." (a
 // base URL ending in "/") with a redirect before the API could collapse the slashes.
 func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
+	// The issuer is the same on every replica by default, so replicas listening on different
+	// addresses accept each other's tokens; set --issuer to tell deployments apart.
 	issuer := m.Config.Issuer
 	if issuer == "" {
-		issuer = "http://" + m.Config.Addr
+		issuer = defaultIssuer
 	}
 	var limiter ratelimit.Limiter
 	if m.Config.RateLimit > 0 {
@@ -164,6 +180,7 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.auth = svc
 	api := httpapi.New(httpapi.Options{Store: m.store, Auth: svc, Limiter: limiter, Logger: m.Logger})
 
 	probes := http.NewServeMux()
