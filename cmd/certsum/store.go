@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/postgres"
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
@@ -14,7 +15,11 @@ import (
 // else is a SQLite file path.
 func openStore(ctx context.Context, dsn string, logger *slog.Logger) (certsum.Store, error) {
 	if isPostgresURL(dsn) {
-		return nil, fmt.Errorf("the PostgreSQL backend is not built yet; use a SQLite file for --db (got %s)", redactURL(dsn))
+		st, err := postgres.Open(ctx, dsn, postgres.Options{Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL database %s: %w", redactURL(dsn), err)
+		}
+		return st, nil
 	}
 	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger})
 	if err != nil {
