@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/query"
 )
 
 // fixture is an env over fixtureDataset with tokens for its people.
@@ -434,6 +437,10 @@ func TestPermissionsAndReviewers(t *testing.T) {
 			t.Errorf("got %+v", got)
 		}
 	})
+	t.Run("reviewers reject bad collection parameters", func(t *testing.T) {
+		f.do("GET", certPath(idCertA, "/reviewers?limit=1000"), f.mia, nil).mustError(t, 400, "400.1.3 Illegal value", "limit")
+		f.do("GET", certPath(idCertA, "/reviewers?filters=email+co+%22x%22"), f.mia, nil).mustError(t, 400, "400.1.3 Illegal value", "filters")
+	})
 	t.Run("reviewers of a governance group's certification are its members", func(t *testing.T) {
 		var got []certsum.IdentityReference
 		f.do("GET", certPath(idCertG, "/reviewers?sorters=-name"), f.gina, nil).mustStatus(t, 200).decode(t, &got)
@@ -739,5 +746,53 @@ func TestJWKSIsServed(t *testing.T) {
 	}
 	if err := json.Unmarshal(res.body, &set); err != nil || len(set.Keys) == 0 {
 		t.Errorf("jwks %s: %v", res.body, err)
+	}
+}
+
+// failingStore is the real store with chosen methods failing, to reach the 5xx paths.
+type failingStore struct {
+	certsum.Store
+}
+
+// DecisionSummary fails the way a broken disk would, with details that must not leak.
+func (failingStore) DecisionSummary(context.Context, string, query.Expr) (*certsum.DecisionSummary, error) {
+	return nil, fmt.Errorf("decision summary: %w", errors.New("disk I/O error reading /var/lib/certsum/secret.db"))
+}
+
+// ListIdentitySummaries panics, as a programming error would.
+func (failingStore) ListIdentitySummaries(context.Context, string, certsum.ListQuery) (certsum.Page[certsum.IdentitySummary], error) {
+	panic("index out of range in /var/lib/certsum/secret.db")
+}
+
+// GetIdentitySummary reports a dependency outage.
+func (failingStore) GetIdentitySummary(context.Context, string, string) (*certsum.IdentitySummary, error) {
+	return nil, &certsum.Error{Code: certsum.CodeUnavailable, Message: "database at 10.1.2.3 is down"}
+}
+
+func TestFailuresAreHiddenAndLogged(t *testing.T) {
+	e := mustEnv(t, fixtureDataset(), envOptions{wrap: func(s certsum.Store) certsum.Store { return failingStore{s} }})
+	tok := e.mustToken(idMia, []string{certsum.LevelUser})
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		detail     string
+	}{
+		{"a store error is a 500", "/decision-summary", 500, "500.0 Internal Fault"},
+		{"a panic is a 500", "/identity-summaries", 500, "500.0 Internal Fault"},
+		{"an outage is a 503", "/identity-summaries/" + idSumSam, 503, "503 Service Unavailable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.do("GET", certPath(idCertA, tc.path), tok, nil)
+			dto := res.mustError(t, tc.status, tc.detail, "")
+			if strings.Contains(string(res.body), "secret.db") || strings.Contains(string(res.body), "10.1.2.3") {
+				t.Errorf("the answer leaks internals: %s", res.body)
+			}
+			if !strings.Contains(e.logs.String(), dto.TrackingID) {
+				t.Errorf("tracking id %s is not in the log", dto.TrackingID)
+			}
+		})
+	}
+	if !strings.Contains(e.logs.String(), "secret.db") {
+		t.Error("the full error chain is not logged")
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
 	"net/http"
 	"net/url"
 	"slices"
@@ -113,14 +116,20 @@ func TestEveryRouteIsASpecOperationAndEverySpecOperationIsRouted(t *testing.T) {
 
 // contract validates HTTP exchanges against the spec.
 type contract struct {
-	doc   *openapi3.T
-	mux   *http.ServeMux // pattern lookup only
-	tally map[string]map[int]bool
-	mu    sync.Mutex
+	doc *openapi3.T
+	mux *http.ServeMux // pattern lookup only
 }
 
+// validated records, per operationId, the statuses of responses validated against the
+// spec during this test binary's run; TestMain checks that a full run covered each
+// operation's documented answers.
+var validated = struct {
+	sync.Mutex
+	m map[string]map[int]bool
+}{m: map[string]map[int]bool{}}
+
 func newContract(t testing.TB) *contract {
-	c := &contract{doc: mustSpec(t), mux: http.NewServeMux(), tally: map[string]map[int]bool{}}
+	c := &contract{doc: mustSpec(t), mux: http.NewServeMux()}
 	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 	for _, rt := range (&server{}).routes() {
 		c.mux.Handle(rt.method+" "+Prefix+rt.pattern, nop)
@@ -159,12 +168,12 @@ func (c *contract) check(t testing.TB, req *http.Request, status int, header htt
 	if op == nil {
 		t.Fatalf("pattern %s has no spec operation", pattern)
 	}
-	c.mu.Lock()
-	if c.tally[op.OperationID] == nil {
-		c.tally[op.OperationID] = map[int]bool{}
+	validated.Lock()
+	if validated.m[op.OperationID] == nil {
+		validated.m[op.OperationID] = map[int]bool{}
 	}
-	c.tally[op.OperationID][status] = true
-	c.mu.Unlock()
+	validated.m[op.OperationID][status] = true
+	validated.Unlock()
 	if status == http.StatusServiceUnavailable {
 		c.checkSchema(t, req, status, "ErrorResponseDto", body)
 		return
@@ -230,3 +239,58 @@ func compactJSON(t testing.TB, b []byte) string {
 	}
 	return buf.String()
 }
+
+// TestMain runs the tests and then, after a full run (no -run, no -short), fails unless
+// every served operation had a success and each of its documented error statuses that a
+// client can provoke validated against the spec: 400 where the operation takes query
+// parameters or a body, 401, 403, and 404 where the spec lists it. 429 and 500 are proven
+// on representative routes by their own tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !testing.Short() {
+		if gaps := coverageGaps(); len(gaps) > 0 {
+			fmt.Fprintln(os.Stderr, "responses never validated against the spec:")
+			for _, g := range gaps {
+				fmt.Fprintln(os.Stderr, "  "+g)
+			}
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func coverageGaps() []string {
+	doc := mustSpec(nopTB{})
+	validated.Lock()
+	defer validated.Unlock()
+	var gaps []string
+	for _, rt := range (&server{}).routes() {
+		op := doc.Paths.Find(rt.pattern).GetOperation(rt.method)
+		want := []int{200, 401, 403}
+		if op.Responses.Status(404) != nil {
+			want = append(want, 404)
+		}
+		hasQuery := op.RequestBody != nil
+		for _, p := range op.Parameters {
+			if p.Value != nil && p.Value.In == "query" {
+				hasQuery = true
+			}
+		}
+		if hasQuery {
+			want = append(want, 400)
+		}
+		for _, st := range want {
+			if !validated.m[rt.op][st] {
+				gaps = append(gaps, fmt.Sprintf("%s %d", rt.op, st))
+			}
+		}
+	}
+	sort.Strings(gaps)
+	return gaps
+}
+
+// nopTB lets mustSpec run outside a test; the spec was loaded by the tests already.
+type nopTB struct{ testing.TB }
+
+func (nopTB) Helper()                   {}
+func (nopTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }

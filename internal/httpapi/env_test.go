@@ -72,6 +72,8 @@ func (s *syncBuffer) String() string {
 // envOptions tweaks mustEnv.
 type envOptions struct {
 	limit int // rate limit per 10 s; 0 is off
+	// wrap, when set, wraps the store the handlers see (to inject failures).
+	wrap func(certsum.Store) certsum.Store
 }
 
 // mustEnv opens a store on a temp file, loads ds into it and builds the handler.
@@ -106,7 +108,11 @@ func mustEnvOn(t testing.TB, st *sqlite.Store, clock *testClock, o envOptions) *
 	if err != nil {
 		t.Fatalf("auth.New: %v", err)
 	}
-	h := New(Options{Store: st, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now})
+	var api certsum.Store = st
+	if o.wrap != nil {
+		api = o.wrap(st)
+	}
+	h := New(Options{Store: api, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now})
 	return &env{t: t, store: st, auth: svc, handler: h, clock: clock, contract: newContract(t), logs: logs}
 }
 
@@ -166,6 +172,19 @@ func (r *response) dto(t testing.TB) errorResponse {
 // is sent as is when it is a string or []byte, JSON-encoded otherwise (nil sends nothing).
 func (e *env) do(method, target, token string, body any) *response {
 	e.t.Helper()
+	auth := ""
+	if token != "" {
+		auth = "Bearer " + token
+	}
+	return e.doHeader(method, target, auth, body)
+}
+
+// doHeader is do with the Authorization header given whole ("" sends none).
+func (e *env) doHeader(method, target, authorization string, body any) *response {
+	e.t.Helper()
+	if s, ok := body.(string); ok && s == "" {
+		body = nil
+	}
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -181,8 +200,8 @@ func (e *env) do(method, target, token string, body any) *response {
 		rd = bytes.NewReader(buf)
 	}
 	req := httptest.NewRequest(method, target, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")

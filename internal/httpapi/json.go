@@ -32,7 +32,9 @@ func writeJSON(w http.ResponseWriter, status int, v any, total int) error {
 			bufPool.Put(buf)
 		}
 	}()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false) // JSON for API clients, never embedded in HTML
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	h := w.Header()
