@@ -123,7 +123,14 @@ func runDemo(ctx context.Context, open storeOpener, dsn string, opts demo.Option
 
 	loadStart := time.Now()
 	p := newProgress(stderr, isTerminal(stderr), "loading", time.Now)
-	if err := st.Load(ctx, ds, p.update); err != nil {
+	stop := make(chan struct{})
+	var ticking sync.WaitGroup
+	ticking.Add(1)
+	go func() { defer ticking.Done(); p.run(250*time.Millisecond, stop) }()
+	err = st.Load(ctx, ds, p.update)
+	close(stop)
+	ticking.Wait()
+	if err != nil {
 		p.abort()
 		return fmt.Errorf("load the demo dataset into %s: %w", dsn, err)
 	}
@@ -160,18 +167,21 @@ func removeSQLiteFiles(path string) error {
 }
 
 // progress reports Load's progress: a bar redrawn in place on a terminal, a line per 10 %
-// (and at least every 10 seconds) otherwise.
+// (and at least every 10 seconds) otherwise. Load reports rows as it writes them but not
+// while it computes counters at the end, so a ticker calls tick to keep the elapsed time
+// moving.
 type progress struct {
-	mu       sync.Mutex
-	w        io.Writer
-	tty      bool
-	label    string
-	now      func() time.Time
-	start    time.Time
-	lastDraw time.Time
-	lastPct  int
-	drawn    bool
-	done     bool
+	mu          sync.Mutex
+	w           io.Writer
+	tty         bool
+	label       string
+	now         func() time.Time
+	start       time.Time
+	lastDraw    time.Time
+	lastPct     int
+	done, total int
+	drawn       bool
+	ended       bool
 }
 
 func newProgress(w io.Writer, tty bool, label string, now func() time.Time) *progress {
@@ -183,27 +193,66 @@ func newProgress(w io.Writer, tty bool, label string, now func() time.Time) *pro
 func (p *progress) update(done, total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done || total <= 0 {
+	if p.ended || total <= 0 {
+		return
+	}
+	p.done, p.total = done, total
+	t := p.now()
+	pct := done * 100 / total
+	switch {
+	case done >= total:
+	case p.tty && p.drawn && t.Sub(p.lastDraw) < 100*time.Millisecond:
+		return
+	case !p.tty && pct/10 == p.lastPct/10 && t.Sub(p.lastDraw) < 10*time.Second:
+		return
+	}
+	p.render(t)
+	if done >= total {
+		p.end()
+	}
+}
+
+// tick redraws the last state when nothing was reported for a while: every second on a
+// terminal, every 10 seconds otherwise.
+func (p *progress) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ended || p.total <= 0 {
 		return
 	}
 	t := p.now()
-	pct := done * 100 / total
+	every := 10 * time.Second
 	if p.tty {
-		if t.Sub(p.lastDraw) < 100*time.Millisecond && done < total && p.drawn {
-			return
-		}
-		fmt.Fprintf(p.w, "\r%s %s %4s  %s / %s rows  %s ", p.label, bar(done, total), percent(done, total),
-			thousands(done), thousands(total), clock(t.Sub(p.start)))
+		every = time.Second
+	}
+	if t.Sub(p.lastDraw) >= every {
+		p.render(t)
+	}
+}
+
+func (p *progress) render(t time.Time) {
+	if p.tty {
+		fmt.Fprintf(p.w, "\r%s %s %4s  %s / %s rows  %s ", p.label, bar(p.done, p.total), percent(p.done, p.total),
+			thousands(p.done), thousands(p.total), clock(t.Sub(p.start)))
 		p.drawn = true
 	} else {
-		if pct/10 == p.lastPct/10 && t.Sub(p.lastDraw) < 10*time.Second && done < total {
-			return
-		}
-		fmt.Fprintf(p.w, "%s: %3d%% (%s / %s rows, %s)\n", p.label, pct, thousands(done), thousands(total), clock(t.Sub(p.start)))
+		fmt.Fprintf(p.w, "%s: %3d%% (%s / %s rows, %s)\n", p.label, p.done*100/p.total, thousands(p.done), thousands(p.total),
+			clock(t.Sub(p.start)))
 	}
-	p.lastDraw, p.lastPct = t, pct
-	if done >= total {
-		p.end()
+	p.lastDraw, p.lastPct = t, p.done*100/p.total
+}
+
+// run calls tick every interval until stop is closed.
+func (p *progress) run(interval time.Duration, stop <-chan struct{}) {
+	tk := time.NewTicker(interval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tk.C:
+			p.tick()
+		}
 	}
 }
 
@@ -218,10 +267,10 @@ func (p *progress) finish() {
 func (p *progress) abort() { p.finish() }
 
 func (p *progress) end() {
-	if p.done {
+	if p.ended {
 		return
 	}
-	p.done = true
+	p.ended = true
 	if p.tty && p.drawn {
 		fmt.Fprintln(p.w)
 	}

@@ -149,6 +149,37 @@ func TestProgressOnAPipePrintsATenthAtATime(t *testing.T) {
 	}
 }
 
+func TestProgressTicksWhileLoadIsSilent(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		var buf bytes.Buffer
+		clockAt := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		p := newProgress(&buf, tty, "loading", func() time.Time { return clockAt })
+		p.tick() // nothing reported yet: nothing to redraw
+		if buf.Len() != 0 {
+			t.Fatalf("tty %v: tick before any update drew %q", tty, buf.String())
+		}
+		p.update(960, 1000)
+		before := buf.Len()
+		clockAt = clockAt.Add(500 * time.Millisecond)
+		p.tick()
+		if buf.Len() != before {
+			t.Errorf("tty %v: tick after half a second redrew", tty)
+		}
+		clockAt = clockAt.Add(12 * time.Second)
+		p.tick()
+		if !strings.Contains(buf.String()[before:], "960 / 1,000 rows") || !strings.Contains(buf.String()[before:], "0:13") {
+			t.Errorf("tty %v: tick after 12.5 s of silence did not redraw the elapsed time: %q", tty, buf.String()[before:])
+		}
+		p.finish()
+		end := buf.Len()
+		p.tick()
+		p.update(1000, 1000)
+		if buf.Len() != end {
+			t.Errorf("tty %v: drew after finish: %q", tty, buf.String()[end:])
+		}
+	}
+}
+
 func TestThousandsAndDemoNow(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000"} {
 		if got := thousands(n); got != want {
