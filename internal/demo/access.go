@@ -102,36 +102,22 @@ func (g *gen) assignAccess() {
 			printers[i] = c.mustEnt("ad:Printers-" + o.code)
 		}
 	}
-	resolve := func(ex []extra) (aps, ents []int, ps []float64, isAP []bool) {
-		for _, x := range ex {
-			if name, ok := strings.CutPrefix(x.key, "ap:"); ok {
-				aps = append(aps, c.mustAP(name))
-				isAP = append(isAP, true)
-			} else {
-				ents = append(ents, c.mustEnt(x.key))
-				isAP = append(isAP, false)
-			}
-			ps = append(ps, x.p)
-		}
-		return
-	}
+	// resolved is a table of extras with its keys looked up: idx is an access profile
+	// when isAP, an entitlement otherwise.
 	type resolved struct {
 		idx  []int
 		p    []float64
 		isAP []bool
 	}
 	resolveAll := func(ex []extra) resolved {
-		aps, ents, ps, isAP := resolve(ex)
-		r := resolved{p: ps, isAP: isAP}
-		ai, ei := 0, 0
-		for _, a := range isAP {
-			if a {
-				r.idx = append(r.idx, aps[ai])
-				ai++
+		var r resolved
+		for _, x := range ex {
+			if name, ok := strings.CutPrefix(x.key, "ap:"); ok {
+				r.idx, r.isAP = append(r.idx, c.mustAP(name)), append(r.isAP, true)
 			} else {
-				r.idx = append(r.idx, ents[ei])
-				ei++
+				r.idx, r.isAP = append(r.idx, c.mustEnt(x.key)), append(r.isAP, false)
 			}
+			r.p = append(r.p, x.p)
 		}
 		return r
 	}
