@@ -186,3 +186,22 @@ func BenchmarkAccessSummariesAccessProfile(b *testing.B) {
 	bs := mustBench(b)
 	runBench(b, certPath(bs.certID, "/access-summaries/ACCESS_PROFILE?limit=250&count=true"))
 }
+
+// BenchmarkChainOverhead measures what every /v2024 request pays before a handler runs:
+// request id, access log, recovery, bearer-token verification, rate limit and the scope
+// gate, answered with the 404 of an unknown path (an ErrorResponseDto). It needs no large
+// database.
+func BenchmarkChainOverhead(b *testing.B) {
+	e := mustEnv(b, fixtureDataset(), envOptions{limit: 1 << 30})
+	tok := e.mustToken(idMia, []string{certsum.LevelUser})
+	req := httptest.NewRequest("GET", v+"/no-such-route", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, req)
+		if rec.Code != 404 {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
