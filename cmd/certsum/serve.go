@@ -17,6 +17,7 @@ import (
 	"github.com/certsum/certsum/internal/auth"
 	"github.com/certsum/certsum/internal/httpapi"
 	"github.com/certsum/certsum/internal/ratelimit"
+	"github.com/certsum/certsum/internal/readmodel"
 )
 
 func newServeCmd() *cobra.Command {
@@ -181,7 +182,17 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	m.auth = svc
-	api := httpapi.New(httpapi.Options{Store: m.store, Auth: svc, Limiter: limiter, Logger: m.Logger})
+	// The summary read path answers from the in-memory read model unless --cache-size is 0.
+	var store certsum.Store = m.store
+	if m.Config.CacheSize > 0 {
+		rm, err := readmodel.New(m.store, readmodel.Options{Budget: m.Config.CacheSize, Logger: m.Logger})
+		if err != nil {
+			return nil, err
+		}
+		context.AfterFunc(ctx, func() { _ = rm.Close() })
+		store = rm
+	}
+	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger})
 
 	probes := http.NewServeMux()
 	probes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -49,6 +49,9 @@ func (s *server) listCertifications(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	if rp, ok := s.rawPager(); ok {
+		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendCertifications(r.Context(), dst, f, q) })
+	}
 	page, err := s.store.ListCertifications(r.Context(), f, q)
 	if err != nil {
 		return err
@@ -80,6 +83,9 @@ func (s *server) listReviewItems(w http.ResponseWriter, r *http.Request) error {
 	q, err := certsum.ParseListParams(v, certsum.ReviewItemSchema)
 	if err != nil {
 		return err
+	}
+	if rp, ok := s.rawPager(); ok {
+		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendReviewItems(r.Context(), dst, id, f, q) })
 	}
 	page, err := s.store.ListReviewItems(r.Context(), id, f, q)
 	if err != nil {

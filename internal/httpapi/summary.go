@@ -21,6 +21,9 @@ func (s *server) getAccessSummaries(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	if rp, ok := s.rawPager(); ok {
+		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendAccessSummaries(r.Context(), dst, id, t, q) })
+	}
 	page, err := s.store.ListAccessSummaries(r.Context(), id, t, q)
 	if err != nil {
 		return err
@@ -39,6 +42,9 @@ func (s *server) getDecisionSummary(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	if rp, ok := s.rawPager(); ok {
+		return writeRawValue(w, func(dst []byte) ([]byte, error) { return rp.AppendDecisionSummary(r.Context(), dst, id, filter) })
+	}
 	sum, err := s.store.DecisionSummary(r.Context(), id, filter)
 	if err != nil {
 		return err
@@ -56,6 +62,9 @@ func (s *server) getIdentitySummaries(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	if rp, ok := s.rawPager(); ok {
+		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendIdentitySummaries(r.Context(), dst, id, q) })
+	}
 	page, err := s.store.ListIdentitySummaries(r.Context(), id, q)
 	if err != nil {
 		return err
@@ -68,6 +77,11 @@ func (s *server) getIdentitySummary(w http.ResponseWriter, r *http.Request) erro
 	id := r.PathValue("id")
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
+	}
+	if rp, ok := s.rawPager(); ok {
+		return writeRawValue(w, func(dst []byte) ([]byte, error) {
+			return rp.AppendIdentitySummary(r.Context(), dst, id, r.PathValue("identitySummaryId"))
+		})
 	}
 	sum, err := s.store.GetIdentitySummary(r.Context(), id, r.PathValue("identitySummaryId"))
 	if err != nil {

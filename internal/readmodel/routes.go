@@ -1,0 +1,498 @@
+package readmodel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/query"
+)
+
+// This file answers the read operations of certsum.Store and certsum.RawPager from the
+// models, or from the wrapped store when no current model is ready.
+
+// checkQuery applies the store's checks to a list query: paging bounds and a filter valid
+// for the schema. Sort keys are checked when their permutation is looked up.
+func checkQuery(q certsum.ListQuery, s *query.Schema) error {
+	if q.Limit < 0 || q.Limit > certsum.MaxLimit {
+		return certsum.Invalidf("limit", "limit must be between 0 and %d, not %d", certsum.MaxLimit, q.Limit)
+	}
+	if q.Offset < 0 {
+		return certsum.Invalidf("offset", "offset must not be negative, not %d", q.Offset)
+	}
+	if q.Filter != nil {
+		if err := query.Validate(q.Filter, s); err != nil {
+			return certsum.Invalidf("filters", "filters: %v", err)
+		}
+	}
+	return nil
+}
+
+// appendRows appends the page of q from t as a JSON array, each row written by each.
+func appendRows(dst []byte, t *table, q certsum.ListQuery, rs *restriction, each func(dst []byte, r int32) []byte) ([]byte, int, error) {
+	start := len(dst)
+	dst = append(dst, '[')
+	n := 0
+	total, err := t.list(q, rs, func(r int32) {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		dst = each(dst, r)
+		n++
+	})
+	if err != nil {
+		return dst[:start], 0, err
+	}
+	dst = append(dst, ']')
+	if !q.Count {
+		total = -1
+	}
+	return dst, total, nil
+}
+
+// appendValue appends the JSON of a value the store returned.
+func appendValue(dst []byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return dst, fmt.Errorf("encode %T: %w", v, err)
+	}
+	return append(dst, b...), nil
+}
+
+// appendPage appends a page the store returned, as writePage would (never null).
+func appendPage[T any](dst []byte, p certsum.Page[T], err error, q certsum.ListQuery) ([]byte, int, error) {
+	if err != nil {
+		return dst, 0, err
+	}
+	items := p.Items
+	if items == nil {
+		items = []T{}
+	}
+	out, err := appendValue(dst, items)
+	if err != nil {
+		return dst, 0, err
+	}
+	if !q.Count {
+		return out, -1, nil
+	}
+	return out, p.Total, nil
+}
+
+// pageOf decodes a JSON array built by an Append method into a page.
+func pageOf[T any](b []byte, total int, err error) (certsum.Page[T], error) {
+	p := certsum.Page[T]{Items: []T{}, Total: total}
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(b, &p.Items); err != nil {
+		return p, fmt.Errorf("decode page: %w", err)
+	}
+	return p, nil
+}
+
+// AppendIdentitySummaries implements certsum.RawPager.
+func (m *Model) AppendIdentitySummaries(ctx context.Context, dst []byte, certID string, q certsum.ListQuery) ([]byte, int, error) {
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
+		p, err := m.Store.ListIdentitySummaries(ctx, certID, q)
+		return appendPage(dst, p, err, q)
+	}
+	if err != nil {
+		return dst, 0, err
+	}
+	defer release()
+	if err := checkQuery(q, certsum.IdentitySummarySchema); err != nil {
+		return dst, 0, err
+	}
+	return appendRows(dst, cm.sums.tbl, q, nil, cm.sums.appendJSON)
+}
+
+// ListIdentitySummaries answers from the certification's model.
+func (m *Model) ListIdentitySummaries(ctx context.Context, certID string, q certsum.ListQuery) (certsum.Page[certsum.IdentitySummary], error) {
+	if m.snap == nil {
+		return m.Store.ListIdentitySummaries(ctx, certID, q)
+	}
+	b, total, err := m.AppendIdentitySummaries(ctx, nil, certID, q)
+	return pageOf[certsum.IdentitySummary](b, total, err)
+}
+
+// AppendAccessSummaries implements certsum.RawPager.
+func (m *Model) AppendAccessSummaries(ctx context.Context, dst []byte, certID string, t certsum.DtoType, q certsum.ListQuery) ([]byte, int, error) {
+	if _, err := certsum.ParseSummaryType(string(t)); err != nil {
+		return dst, 0, err
+	}
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
+		p, err := m.Store.ListAccessSummaries(ctx, certID, t, q)
+		return appendPage(dst, p, err, q)
+	}
+	if err != nil {
+		return dst, 0, err
+	}
+	defer release()
+	if err := checkQuery(q, certsum.AccessSummarySchema); err != nil {
+		return dst, 0, err
+	}
+	rows := cm.acc.rowsOf[t]
+	return appendRows(dst, cm.acc.tables[t], q, nil, func(dst []byte, r int32) []byte {
+		return append(dst, cm.acc.json[rows[r]]...)
+	})
+}
+
+// ListAccessSummaries answers from the certification's model.
+func (m *Model) ListAccessSummaries(ctx context.Context, certID string, t certsum.DtoType, q certsum.ListQuery) (certsum.Page[certsum.AccessSummary], error) {
+	if m.snap == nil {
+		return m.Store.ListAccessSummaries(ctx, certID, t, q)
+	}
+	b, total, err := m.AppendAccessSummaries(ctx, nil, certID, t, q)
+	return pageOf[certsum.AccessSummary](b, total, err)
+}
+
+// AppendReviewItems implements certsum.RawPager.
+func (m *Model) AppendReviewItems(ctx context.Context, dst []byte, certID string, f certsum.ReviewItemFilter, q certsum.ListQuery) ([]byte, int, error) {
+	if f.AccessType != "" && typeSlot(f.AccessType) < 0 {
+		return dst, 0, certsum.Invalidf("type", "access type %q is not one of ROLE, ACCESS_PROFILE, ENTITLEMENT, ACCOUNT", f.AccessType)
+	}
+	cm, release, err := m.acquire(ctx, certID, true)
+	if errors.Is(err, errFallback) {
+		p, err := m.Store.ListReviewItems(ctx, certID, f, q)
+		return appendPage(dst, p, err, q)
+	}
+	if err != nil {
+		return dst, 0, err
+	}
+	defer release()
+	if err := checkQuery(q, certsum.ReviewItemSchema); err != nil {
+		return dst, 0, err
+	}
+	var rs *restriction
+	if f.AccessType != "" {
+		rs = cm.items.restrict(f)
+	}
+	return appendRows(dst, cm.items.tbl, q, rs, cm.items.appendJSON)
+}
+
+// ListReviewItems answers from the certification's model.
+func (m *Model) ListReviewItems(ctx context.Context, certID string, f certsum.ReviewItemFilter, q certsum.ListQuery) (certsum.Page[certsum.AccessReviewItem], error) {
+	if m.snap == nil {
+		return m.Store.ListReviewItems(ctx, certID, f, q)
+	}
+	b, total, err := m.AppendReviewItems(ctx, nil, certID, f, q)
+	return pageOf[certsum.AccessReviewItem](b, total, err)
+}
+
+// AppendIdentitySummary implements certsum.RawPager.
+func (m *Model) AppendIdentitySummary(ctx context.Context, dst []byte, certID, id string) ([]byte, error) {
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
+		s, err := m.Store.GetIdentitySummary(ctx, certID, id)
+		if err != nil {
+			return dst, err
+		}
+		return appendValue(dst, s)
+	}
+	if err != nil {
+		return dst, err
+	}
+	defer release()
+	r, ok := cm.sums.byID[id]
+	if !ok {
+		return dst, fmt.Errorf("get identity summary: %w",
+			certsum.NotFoundf("identity summary %q not found in certification %q", id, certID))
+	}
+	return cm.sums.appendJSON(dst, r), nil
+}
+
+// GetIdentitySummary answers from the certification's model.
+func (m *Model) GetIdentitySummary(ctx context.Context, certID, id string) (*certsum.IdentitySummary, error) {
+	if m.snap == nil {
+		return m.Store.GetIdentitySummary(ctx, certID, id)
+	}
+	b, err := m.AppendIdentitySummary(ctx, nil, certID, id)
+	if err != nil {
+		return nil, err
+	}
+	var s certsum.IdentitySummary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decode identity summary: %w", err)
+	}
+	return &s, nil
+}
+
+// decisionSummary counts from the model: the certification's totals, or the sum over the
+// identity summaries that match filter.
+func (cm *certModel) decisionSummary(filter query.Expr) (tally, error) {
+	if filter == nil {
+		return cm.total, nil
+	}
+	if err := query.Validate(filter, certsum.DecisionSummarySchema); err != nil {
+		return tally{}, certsum.Invalidf("filters", "filters: %v", err)
+	}
+	var t tally
+	_, err := cm.sums.ds.list(certsum.ListQuery{Filter: filter, Limit: cm.sums.ds.n}, nil, func(r int32) {
+		t.plus(cm.sums.counts[r], 1)
+	})
+	return t, err
+}
+
+// AppendDecisionSummary implements certsum.RawPager.
+func (m *Model) AppendDecisionSummary(ctx context.Context, dst []byte, certID string, filter query.Expr) ([]byte, error) {
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
+		s, err := m.Store.DecisionSummary(ctx, certID, filter)
+		if err != nil {
+			return dst, err
+		}
+		return appendValue(dst, s)
+	}
+	if err != nil {
+		return dst, err
+	}
+	defer release()
+	if filter == nil {
+		return append(dst, cm.decJSON...), nil
+	}
+	t, err := cm.decisionSummary(filter)
+	if err != nil {
+		return dst, err
+	}
+	s := t.summary()
+	return appendValue(dst, &s)
+}
+
+// DecisionSummary answers from the certification's model.
+func (m *Model) DecisionSummary(ctx context.Context, certID string, filter query.Expr) (*certsum.DecisionSummary, error) {
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
+		return m.Store.DecisionSummary(ctx, certID, filter)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	t, err := cm.decisionSummary(filter)
+	if err != nil {
+		return nil, err
+	}
+	s := t.summary()
+	return &s, nil
+}
+
+// current returns the certification's loaded model when it is proven current now, without
+// building one. ok is false when there is none.
+func (m *Model) current(ctx context.Context, certID string, mk uint64, mkOK bool) (*certModel, func(), bool, error) {
+	e := m.peek(certID)
+	if e == nil {
+		return nil, nil, false, nil
+	}
+	e.mu.RLock()
+	cm := e.cm
+	if cm == nil {
+		e.mu.RUnlock()
+		return nil, nil, false, nil
+	}
+	if e.fresh(mk, mkOK) {
+		return cm, e.mu.RUnlock, true, nil
+	}
+	m.stats.VersionRead.Add(1)
+	v, err := m.Store.CertificationVersion(ctx, certID)
+	if err != nil {
+		e.mu.RUnlock()
+		return nil, nil, false, err
+	}
+	if v != cm.version {
+		e.mu.RUnlock()
+		return nil, nil, false, nil
+	}
+	e.stampIf(mk, mkOK)
+	return cm, e.mu.RUnlock, true, nil
+}
+
+// indexState holds the certification index and the change mark it was read at.
+type indexState struct {
+	mu  sync.Mutex // serializes loads
+	cur atomic.Pointer[indexAt]
+}
+
+type indexAt struct {
+	ix *certIndex
+	mk uint64
+}
+
+// currentIndex returns the certification index proven current at mark mk, loading it when
+// the mark moved. Without a change mark there is no cheap proof, and ok is false.
+func (m *Model) currentIndex(ctx context.Context, mk uint64, mkOK bool) (*certIndex, bool, error) {
+	if m.snap == nil || !mkOK {
+		return nil, false, nil
+	}
+	if c := m.index.cur.Load(); c != nil && c.mk == mk {
+		return c.ix, true, nil
+	}
+	m.index.mu.Lock()
+	defer m.index.mu.Unlock()
+	if c := m.index.cur.Load(); c != nil && c.mk == mk {
+		return c.ix, true, nil
+	}
+	// The mark is read again before the index: a load that began after this request did
+	// reflects every commit before it.
+	at, ok := m.mark(ctx)
+	if !ok {
+		return nil, false, nil
+	}
+	certs, err := m.snap.ReadCertificationIndex(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	ix := newCertIndex(certs)
+	m.index.cur.Store(&indexAt{ix: ix, mk: at})
+	return ix, true, nil
+}
+
+// AppendCertifications implements certsum.RawPager.
+func (m *Model) AppendCertifications(ctx context.Context, dst []byte, f certsum.CertificationFilter, q certsum.ListQuery) ([]byte, int, error) {
+	mk, mkOK := m.mark(ctx)
+	ix, ok, err := m.currentIndex(ctx, mk, mkOK)
+	if err != nil {
+		return dst, 0, err
+	}
+	if !ok {
+		p, err := m.Store.ListCertifications(ctx, f, q)
+		return appendPage(dst, p, err, q)
+	}
+	if err := checkQuery(q, certsum.CertificationSchema); err != nil {
+		return dst, 0, err
+	}
+	var rs *restriction
+	if f.ReviewerID != "" {
+		rs = ix.reviewedBy(f.ReviewerID)
+	}
+	return appendRows(dst, ix.tbl, q, rs, func(dst []byte, r int32) []byte { return append(dst, ix.json[r]...) })
+}
+
+// ListCertifications answers from the certification index.
+func (m *Model) ListCertifications(ctx context.Context, f certsum.CertificationFilter, q certsum.ListQuery) (certsum.Page[certsum.Certification], error) {
+	if m.snap == nil || m.marks == nil {
+		return m.Store.ListCertifications(ctx, f, q)
+	}
+	b, total, err := m.AppendCertifications(ctx, nil, f, q)
+	return pageOf[certsum.Certification](b, total, err)
+}
+
+// certJSON returns the certification's JSON from a current model or index, or ok false.
+func (m *Model) certJSON(ctx context.Context, id string) ([]byte, bool, error) {
+	mk, mkOK := m.mark(ctx)
+	cm, release, ok, err := m.current(ctx, id, mk, mkOK)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok {
+		defer release()
+		return cm.certJSON, true, nil
+	}
+	ix, ok, err := m.currentIndex(ctx, mk, mkOK)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	r, found := ix.byID[id]
+	if !found {
+		return nil, false, fmt.Errorf("get certification: %w", certsum.NotFoundf("certification %q not found", id))
+	}
+	return ix.json[r], true, nil
+}
+
+// AppendCertification implements certsum.RawPager.
+func (m *Model) AppendCertification(ctx context.Context, dst []byte, id string) ([]byte, error) {
+	b, ok, err := m.certJSON(ctx, id)
+	if err != nil {
+		return dst, err
+	}
+	if !ok {
+		c, err := m.Store.GetCertification(ctx, id)
+		if err != nil {
+			return dst, err
+		}
+		return appendValue(dst, c)
+	}
+	return append(dst, b...), nil
+}
+
+// GetCertification answers from a current model or the certification index.
+func (m *Model) GetCertification(ctx context.Context, id string) (*certsum.Certification, error) {
+	b, ok, err := m.certJSON(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return m.Store.GetCertification(ctx, id)
+	}
+	var c certsum.Certification
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("decode certification: %w", err)
+	}
+	return &c, nil
+}
+
+// CertificationVersion answers from a model or the index proven current by the change
+// mark, else from the store (and then proves the loaded model current, if it is).
+func (m *Model) CertificationVersion(ctx context.Context, id string) (int64, error) {
+	mk, mkOK := m.mark(ctx)
+	if mkOK {
+		if e := m.peek(id); e != nil {
+			e.mu.RLock()
+			if e.cm != nil && e.fresh(mk, mkOK) {
+				v := e.cm.version
+				e.mu.RUnlock()
+				return v, nil
+			}
+			e.mu.RUnlock()
+		}
+		if c := m.index.cur.Load(); c != nil && c.mk == mk {
+			if r, ok := c.ix.byID[id]; ok {
+				return c.ix.certs[r].Version, nil
+			}
+			return 0, fmt.Errorf("certification version: %w", certsum.NotFoundf("certification %q not found", id))
+		}
+	}
+	m.stats.VersionRead.Add(1)
+	v, err := m.Store.CertificationVersion(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	if e := m.peek(id); e != nil {
+		e.mu.RLock()
+		if e.cm != nil && e.cm.version == v {
+			e.stampIf(mk, mkOK)
+		}
+		e.mu.RUnlock()
+	}
+	return v, nil
+}
+
+// IsReviewer answers from a current model or the index, else from the store.
+func (m *Model) IsReviewer(ctx context.Context, certID, identityID string) (bool, error) {
+	mk, mkOK := m.mark(ctx)
+	cm, release, ok, err := m.current(ctx, certID, mk, mkOK)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		defer release()
+		return cm.isReviewer(identityID), nil
+	}
+	ix, ok, err := m.currentIndex(ctx, mk, mkOK)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		r, found := ix.byID[certID]
+		if !found {
+			return false, fmt.Errorf("is reviewer: %w", certsum.NotFoundf("certification %q not found", certID))
+		}
+		return ix.isReviewer(r, identityID), nil
+	}
+	return m.Store.IsReviewer(ctx, certID, identityID)
+}
