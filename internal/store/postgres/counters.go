@@ -267,6 +267,9 @@ func (l *ledger) item(cert, sid string, sidCompleted bool, it itemRow, d certsum
 // accessItem records the access-summary side of item alone, for moves that carry the
 // identity summary row itself to another certification.
 func (l *ledger) accessItem(cert string, it itemRow, d certsum.Decision, n int) {
+	if it.accessType == certsum.TypeAccount {
+		return // accounts have no access summaries
+	}
 	k := accessKey{cert, it.accessType, it.accessID}
 	a := l.access[k]
 	if a == nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"log/slog"
 
 	"fmt"
 	"strings"
@@ -24,8 +25,9 @@ const analyzeAfter = 10000
 
 // Load writes a whole dataset in one transaction: references are checked first against the
 // dataset and the inventory already stored (any problem rejects the whole dataset with
-// nothing written), the rows go in with COPY, then every counter is computed with set-based
-// SQL. progress, when set, is called with rows written so far and the total. Errors:
+// nothing written), the rows go in with COPY — certifications and identity summaries through
+// staging tables — then set-based SQL writes certifications, identity summaries and access
+// summaries with their counters computed from the copied review items, each row once. progress, when set, is called with rows written so far and the total. Errors:
 // invalid, conflict (an id already stored).
 func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done, total int)) error {
 	if d == nil {
@@ -35,6 +37,7 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 	total := datasetRows(d)
 	var certIDs []string
 	err := s.runTx(ctx, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		phase := time.Now()
 		cat, err := newCatalog(ctx, tx, d)
 		if err != nil {
 			return err
@@ -42,15 +45,18 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 		if err := cat.validate(); err != nil {
 			return err
 		}
+		s.log.Debug("load: checked references", "took", time.Since(phase).Round(time.Millisecond))
+		phase = time.Now()
 		if err := checkStored(ctx, tx, d); err != nil {
 			return err
 		}
-		w := &loadWriter{ctx: ctx, tx: tx, cat: cat, progress: progress, now: s.stamp(), total: total}
+		s.log.Debug("load: checked ids against stored rows", "took", time.Since(phase).Round(time.Millisecond))
+		w := &loadWriter{ctx: ctx, tx: tx, log: s.log, cat: cat, progress: progress, now: s.stamp(), total: total}
 		if err := w.write(d); err != nil {
 			return err
 		}
 		certIDs = w.certIDs
-		if err := recount(ctx, tx, w.certIDs, w.campaignIDs); err != nil {
+		if err := materialize(ctx, tx, s.log, w.campaignIDs); err != nil {
 			return fmt.Errorf("compute counters: %w", err)
 		}
 		return nil
@@ -572,6 +578,12 @@ func checkStored(ctx context.Context, tx pgx.Tx, d *certsum.Dataset) error {
 		if len(ch.ids) == 0 {
 			continue
 		}
+		// The first load into an empty table need not send every id.
+		if has, err := exists(ctx, tx, `SELECT EXISTS (SELECT 1 FROM `+ch.table+`)`); err != nil {
+			return err
+		} else if !has {
+			continue
+		}
 		var found *string
 		err := tx.QueryRow(ctx, `SELECT (SELECT id FROM `+ch.table+` WHERE id = ANY($1) ORDER BY id LIMIT 1)`, ch.ids).Scan(&found)
 		if err != nil {
@@ -588,6 +600,7 @@ func checkStored(ctx context.Context, tx pgx.Tx, d *certsum.Dataset) error {
 type loadWriter struct {
 	ctx         context.Context
 	tx          pgx.Tx
+	log         *slog.Logger
 	cat         *catalog
 	progress    func(done, total int)
 	now         certsum.Time
@@ -630,9 +643,11 @@ func (w *loadWriter) copy(table string, columns []string, n int, row func(i int)
 	if n == 0 {
 		return nil
 	}
+	start := time.Now()
 	if _, err := w.tx.CopyFrom(w.ctx, pgx.Identifier{table}, columns, &rowSource{w: w, n: n, row: row}); err != nil {
 		return fmt.Errorf("copy %s: %w", table, err)
 	}
+	w.log.Debug("load: copied rows", "table", table, "rows", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -836,7 +851,15 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 			certs = append(certs, certRow{d.Campaigns[i].Campaign.ID, &d.Campaigns[i].Certifications[j]})
 		}
 	}
-	err = w.copy("certifications", []string{"id", "campaign_id", "name", "reviewer_id", "reviewer_type", "phase",
+	// Certifications and identity summaries go to staging tables first and reach their real
+	// tables once, with their counters, in materialize.
+	if _, err := w.tx.Exec(w.ctx, `CREATE TEMP TABLE load_certifications (id text, campaign_id text, name text,
+			reviewer_id text, reviewer_type text, phase text, created timestamptz, modified timestamptz, due timestamptz,
+			signed timestamptz, has_errors boolean, error_message text, reassignment jsonb) ON COMMIT DROP;
+		CREATE TEMP TABLE load_identity_summaries (id text, cert_id text, identity_id text, name text) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	err = w.copy("load_certifications", []string{"id", "campaign_id", "name", "reviewer_id", "reviewer_type", "phase",
 		"created", "modified", "due", "signed", "has_errors", "error_message", "reassignment"},
 		len(certs), func(i int) ([]any, error) {
 			c := certs[i].cd.Certification
@@ -879,7 +902,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 			}
 		}
 	}
-	err = w.copy("identity_summaries", []string{"id", "cert_id", "identity_id", "name"}, len(sums), func(i int) ([]any, error) {
+	err = w.copy("load_identity_summaries", []string{"id", "cert_id", "identity_id", "name"}, len(sums), func(i int) ([]any, error) {
 		r := sums[i]
 		is := r.cert.IdentitySummaries[r.i]
 		return []any{is.ID, r.cert.Certification.ID, is.IdentityID, w.cat.objs[tIdentities][is.IdentityID].name}, nil
@@ -972,51 +995,59 @@ func (w *loadWriter) describe(it certsum.ItemData, identity string) (name string
 	return name, entSource, apSource, account
 }
 
-// setFrom is "ent_total = a.ent_total, …".
-var setFrom = func() string {
+// zeroCounters is "COALESCE(a.ent_total, 0), …": the counters of alias a, 0 when a is
+// missing.
+var zeroCounters = func() string {
 	parts := make([]string, len(counterColumns))
 	for i, c := range counterColumns {
-		parts[i] = c + " = a." + c
+		parts[i] = "COALESCE(a." + c + ", 0)"
 	}
 	return strings.Join(parts, ", ")
 }()
 
-// recount computes, with set-based SQL, every counter of the given (new) certifications and
-// campaigns from their review items: identity summaries, access summaries, certifications,
-// campaigns.
-func recount(ctx context.Context, tx pgx.Tx, certIDs, campaignIDs []string) error {
-	if len(certIDs) == 0 && len(campaignIDs) == 0 {
-		return nil
-	}
+// materialize writes the staged certifications and identity summaries of a load into their
+// tables, each row once and with its counters computed by set-based SQL from the review items
+// just copied; then the load's access summaries and its campaigns' certification counts.
+func materialize(ctx context.Context, tx pgx.Tx, log *slog.Logger, campaignIDs []string) error {
+	counters := strings.Join(counterColumns, ", ")
 	stmts := []struct {
 		name string
 		sql  string
-		arg  []string
+		args []any
 	}{
-		{"identity summaries", `UPDATE identity_summaries s SET ` + setFrom + `
-			FROM (SELECT identity_summary_id AS sid, ` + aggregates + `
-				FROM review_items WHERE cert_id IN (SELECT unnest($1::text[])) GROUP BY identity_summary_id) AS a
-			WHERE s.id = a.sid`, certIDs},
+		{"identity summaries", `INSERT INTO identity_summaries (id, cert_id, identity_id, name, ` + counters + `)
+			SELECT st.id, st.cert_id, st.identity_id, st.name, ` + zeroCounters + `
+			FROM load_identity_summaries st
+			LEFT JOIN (SELECT identity_summary_id AS sid, ` + aggregates + `
+				FROM review_items WHERE cert_id IN (SELECT id FROM load_certifications) GROUP BY identity_summary_id) a
+				ON a.sid = st.id`, nil},
+		{"certifications", `INSERT INTO certifications (id, campaign_id, name, reviewer_id, reviewer_type, phase, created,
+				modified, due, signed, has_errors, error_message, reassignment, identities_total, identities_completed, ` + counters + `)
+			SELECT st.id, st.campaign_id, st.name, st.reviewer_id, st.reviewer_type, st.phase, st.created, st.modified,
+				st.due, st.signed, st.has_errors, st.error_message, st.reassignment, COALESCE(a.n, 0), COALESCE(a.done, 0),
+				` + zeroCounters + `
+			FROM load_certifications st
+			LEFT JOIN (SELECT cert_id, ` + counterList("s", true) + `, COUNT(*)::integer AS n,
+					(COUNT(*) FILTER (WHERE s.completed))::integer AS done
+				FROM identity_summaries s WHERE cert_id IN (SELECT id FROM load_certifications) GROUP BY cert_id) a
+				ON a.cert_id = st.id`, nil},
 		{"access summaries", `INSERT INTO access_summaries
 				(cert_id, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
 			SELECT cert_id, access_type, access_id, MIN(access_name), MIN(ent_source_name), MIN(ap_source_name),
 				COUNT(*), COUNT(decision)
-			FROM review_items WHERE cert_id IN (SELECT unnest($1::text[]))
-			GROUP BY cert_id, access_type, access_id`, certIDs},
-		{"certifications", `UPDATE certifications c SET ` + setFrom + `, identities_total = a.n, identities_completed = a.done
-			FROM (SELECT cert_id, ` + counterList("s", true) + `, COUNT(*)::integer AS n,
-					(COUNT(*) FILTER (WHERE s.completed))::integer AS done
-				FROM identity_summaries s WHERE cert_id IN (SELECT unnest($1::text[])) GROUP BY cert_id) AS a
-			WHERE c.id = a.cert_id`, certIDs},
+			FROM review_items WHERE cert_id IN (SELECT id FROM load_certifications) AND access_type <> 'ACCOUNT'
+			GROUP BY cert_id, access_type, access_id`, nil},
 		{"campaigns", `UPDATE campaigns k SET total_certifications = a.n, completed_certifications = a.signed
 			FROM (SELECT campaign_id, COUNT(*)::integer AS n, (COUNT(*) FILTER (WHERE phase = 'SIGNED'))::integer AS signed
-				FROM certifications WHERE campaign_id IN (SELECT unnest($1::text[])) GROUP BY campaign_id) AS a
-			WHERE k.id = a.campaign_id`, campaignIDs},
+				FROM certifications WHERE campaign_id = ANY($1) GROUP BY campaign_id) AS a
+			WHERE k.id = a.campaign_id`, []any{strs(campaignIDs)}},
 	}
 	for _, st := range stmts {
-		if _, err := tx.Exec(ctx, st.sql, strs(st.arg)); err != nil {
+		start := time.Now()
+		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
 			return fmt.Errorf("%s: %w", st.name, err)
 		}
+		log.Debug("load: wrote counted rows", "of", st.name, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -190,6 +190,7 @@ func TestVerifyFindsAndRepairsDrift(t *testing.T) {
 		`UPDATE access_summaries SET items_decided = items_decided + 1 WHERE cert_id = 'c-active' AND access_type = 'ROLE' AND access_id = 'role-eng'`,
 		`DELETE FROM access_summaries WHERE cert_id = 'c-group' AND access_type = 'ENTITLEMENT' AND access_id = 'ent-admins'`,
 		`INSERT INTO access_summaries (cert_id, access_type, access_id, name, items_total, items_decided) VALUES ('c-all', 'ROLE', 'ghost', 'Ghost', 3, 1)`,
+		`INSERT INTO access_summaries (cert_id, access_type, access_id, name, items_total, items_decided) VALUES ('c-active', 'ACCOUNT', 'acct-id-al-ad', 'Al (AD)', 1, 0)`,
 		`UPDATE campaigns SET completed_certifications = 7 WHERE id = 'k-manager'`,
 	} {
 		if _, err := s.Pool().Exec(ctx, stmt); err != nil {
@@ -221,6 +222,10 @@ func TestVerifyFindsAndRepairsDrift(t *testing.T) {
 	}
 	if len(fixed) != len(drifts) {
 		t.Errorf("Verify(fix) reported %d drifts, Verify reported %d", len(fixed), len(drifts))
+	}
+	var accountRows int
+	if err := s.Pool().QueryRow(ctx, `SELECT COUNT(*) FROM access_summaries WHERE access_type = 'ACCOUNT'`).Scan(&accountRows); err != nil || accountRows != 0 {
+		t.Errorf("%d account access summaries left after repair (%v); accounts have none", accountRows, err)
 	}
 	if after, _ := s.Verify(ctx, false); len(after) != 0 {
 		t.Errorf("drift left after repair: %+v", after)

@@ -250,7 +250,7 @@ func (v *verifier) access() error {
 	rows, err := v.tx.Query(v.ctx, `WITH actual AS (
 			SELECT cert_id, access_type, access_id, MIN(access_name) AS name, MIN(ent_source_name) AS ent_source_name,
 				MIN(ap_source_name) AS ap_source_name, COUNT(*)::integer AS total, COUNT(decision)::integer AS decided
-			FROM review_items GROUP BY cert_id, access_type, access_id)
+			FROM review_items WHERE access_type <> 'ACCOUNT' GROUP BY cert_id, access_type, access_id)
 		SELECT COALESCE(a.cert_id, st.cert_id), COALESCE(a.access_type, st.access_type), COALESCE(a.access_id, st.access_id),
 			COALESCE(a.name, st.name), COALESCE(a.ent_source_name, st.ent_source_name), COALESCE(a.ap_source_name, st.ap_source_name),
 			st.items_total, st.items_decided, COALESCE(a.total, 0), COALESCE(a.decided, 0)
