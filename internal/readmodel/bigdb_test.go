@@ -2,12 +2,16 @@ package readmodel
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/httpapi"
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
@@ -86,4 +90,65 @@ func bigItems() []bool {
 		return []bool{false}
 	}
 	return []bool{false, true}
+}
+
+// BenchmarkHTTPBigCertification measures whole requests through httpapi (middleware chain,
+// token verification, the read model) on the largest certification of CERTSUM_READMODEL_DB,
+// without the network: the server's own cost per request for each endpoint shape.
+func BenchmarkHTTPBigCertification(b *testing.B) {
+	st, certID := mustBigDB(b)
+	ctx := context.Background()
+	m, err := New(st, Options{Budget: 4 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = m.Close() })
+	if err := m.Warm(ctx, certID, false); err != nil {
+		b.Fatal(err)
+	}
+	svc, err := auth.New(auth.Options{Store: st, Issuer: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin, err := svc.EnsureAdminIdentity(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, secret, err := svc.CreateClient(ctx, auth.ClientSpec{Identity: admin.ID, Levels: []string{certsum.LevelOrgAdmin}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, err := svc.Issue(ctx, c.ID, secret, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := httpapi.New(httpapi.Options{Store: m, Auth: svc})
+	base := "/v2024/certifications/" + certID
+	sum, err := m.ListIdentitySummaries(ctx, certID, certsum.ListQuery{Limit: 1, Offset: 5000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, path string }{
+		{"decision-summary", "/decision-summary"},
+		{"identity-summary", "/identity-summaries/" + sum.Items[0].ID},
+		{"page-first", "/identity-summaries?limit=250&offset=0&sorters=name&count=true"},
+		{"page-99500", "/identity-summaries?limit=250&offset=99500&sorters=name&count=true"},
+		{"page-incomplete-50000", "/identity-summaries?limit=250&offset=50000&sorters=name&count=true&filters=completed%20eq%20false"},
+		{"page-sw-J", "/identity-summaries?limit=250&offset=5000&sorters=name&count=true&filters=name%20sw%20%22J%22"},
+		{"page-complete-sw-M", "/identity-summaries?limit=250&offset=500&sorters=name&count=true&filters=completed%20eq%20true%20and%20name%20sw%20%22M%22"},
+		{"access-entitlements", "/access-summaries/ENTITLEMENT?limit=250&offset=0&sorters=access.name&count=true"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, base+bc.path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("%s: %d %s", bc.path, w.Code, w.Body.String())
+				}
+			}
+		})
+	}
 }
