@@ -23,7 +23,12 @@ func (m *Main) fillDemo(ctx context.Context) error {
 	start := time.Now()
 	m.Logger.Info("loading the demo dataset", "identities", m.Config.DemoSize, "seed", m.Config.DemoSeed)
 	last := time.Now()
-	err = demo.Fill(ctx, m.store, demo.Options{Identities: m.Config.DemoSize, Seed: m.Config.DemoSeed},
+	// Anchor the dataset to today so its active campaigns are current, as `certsum demo` does.
+	anchor, err := demoNow("", time.Now())
+	if err != nil {
+		return err
+	}
+	err = demo.Fill(ctx, m.store, demo.Options{Identities: m.Config.DemoSize, Seed: m.Config.DemoSeed, Now: anchor},
 		func(done, total int) {
 			if time.Since(last) >= 2*time.Second {
 				last = time.Now()
