@@ -73,7 +73,7 @@ type Server struct {
 	// Clock is the server's clock (store, tokens, handler).
 	Clock *Clock
 	// ClientID and Secret are the credentials of an ORG_ADMIN personal access token of
-	// identity AdminID.
+	// identity AdminID (or, for a dataset without it, of certsum's built-in administrator).
 	ClientID, Secret string
 
 	tokenRequests atomic.Int64
@@ -133,7 +133,16 @@ func Start(t testing.TB, o Options) *Server {
 	s.HTTP = httptest.NewServer(s.front(api))
 	t.Cleanup(s.HTTP.Close)
 	s.URL = s.HTTP.URL
-	s.ClientID, s.Secret = s.NewClient(t, AdminID, certsum.LevelOrgAdmin)
+	admin := AdminID
+	if _, err := st.FindIdentity(ctx, AdminID); certsum.ErrorCode(err) == certsum.CodeNotFound {
+		// A dataset of another origin (the demo organisation): use certsum's own administrator.
+		id, err := svc.EnsureAdminIdentity(ctx)
+		if err != nil {
+			t.Fatalf("ensure an administrator: %v", err)
+		}
+		admin = id.ID
+	}
+	s.ClientID, s.Secret = s.NewClient(t, admin, certsum.LevelOrgAdmin)
 	return s
 }
 
