@@ -25,12 +25,18 @@ const TokenPath = "/oauth/token"
 
 // Defaults applied by New to zero Options fields.
 const (
-	DefaultMaxRetries  = 4
+	// DefaultMaxRetries is how many times a retryable request is sent again.
+	DefaultMaxRetries = 4
+	// DefaultBackoffBase is the wait before the first retry after a 5xx or connection error.
 	DefaultBackoffBase = 500 * time.Millisecond
-	DefaultBackoffMax  = 30 * time.Second
+	// DefaultBackoffMax caps the exponential backoff.
+	DefaultBackoffMax = 30 * time.Second
+	// DefaultTokenMargin is how long before its expiry a token is replaced.
 	DefaultTokenMargin = time.Minute
-	DefaultTimeout     = time.Minute
-	DefaultUserAgent   = "certsum-client-go"
+	// DefaultTimeout bounds each HTTP request of the default HTTP client.
+	DefaultTimeout = time.Minute
+	// DefaultUserAgent is the User-Agent header sent when Options.UserAgent is empty.
+	DefaultUserAgent = "certsum-client-go"
 )
 
 // Options tunes a Client. Every field is optional; the zero value gives sensible defaults.
@@ -51,9 +57,11 @@ type Options struct {
 	MaxRetries int
 	// BackoffBase is the wait before the first retry of a failed (5xx or unreachable)
 	// request; each further retry doubles it, up to BackoffMax, and a random jitter takes up
-	// to half of it away. 0 means DefaultBackoffBase and DefaultBackoffMax.
+	// to half of it away. A 429 waits what its Retry-After says instead. 0 means
+	// DefaultBackoffBase.
 	BackoffBase time.Duration
-	BackoffMax  time.Duration
+	// BackoffMax caps the backoff between retries. 0 means DefaultBackoffMax.
+	BackoffMax time.Duration
 	// TokenMargin is how long before its expiry a token is replaced; it never exceeds half
 	// the token's lifetime. 0 means DefaultTokenMargin.
 	TokenMargin time.Duration

@@ -30,8 +30,12 @@ type fetchPage[T any] func(ctx context.Context, offset, limit int, count bool) (
 func walk[T any](ctx context.Context, o ListOptions, key func(T) string, fetch fetchPage[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
+		if o.Limit < 0 || o.Offset < 0 {
+			yield(zero, certsum.Invalidf("limit", "limit and offset must not be negative (limit %d, offset %d)", o.Limit, o.Offset))
+			return
+		}
 		limit := o.Limit
-		if limit <= 0 {
+		if limit == 0 {
 			limit = certsum.DefaultLimit
 		}
 		offset, total, fetched := o.Offset, -1, 0

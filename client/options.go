@@ -12,12 +12,13 @@ import (
 // 400 (certsum.CodeInvalid).
 type ListOptions struct {
 	// Limit is the page size, 1 to 250; 0 leaves it to the server (250). A limit of 0 cannot
-	// be sent: to learn only the size of a collection, ask for Limit 1 with Count.
+	// be sent: to learn only the size of a collection, ask for Limit 1 with Count. For the
+	// All… iterators it is the size of each page they fetch.
 	Limit int
-	// Offset is how many records to skip.
+	// Offset is how many records to skip; the All… iterators start there.
 	Offset int
 	// Count asks for the size of the filtered collection (X-Total-Count), returned as
-	// Page.Total.
+	// Page.Total. The All… iterators always ask for it on their first page.
 	Count bool
 	// Filters is an expression of the API's filter language, for example
 	// `completed eq false and name sw "Ann"`. Quote renders a string literal safely.

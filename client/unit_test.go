@@ -467,3 +467,17 @@ func mustNew(t testing.TB, o Options) *Client {
 	}
 	return c
 }
+
+func TestWalkRejectsNegativePagingWithoutARequest(t *testing.T) {
+	for _, o := range []ListOptions{{Limit: -1}, {Offset: -5}} {
+		p := &pages{items: numbered(3)}
+		for _, err := range walk(context.Background(), o, nil, p.fetch) {
+			if certsum.ErrorCode(err) != certsum.CodeInvalid {
+				t.Errorf("%+v: error %v, want invalid", o, err)
+			}
+		}
+		if len(p.requests) != 0 {
+			t.Errorf("%+v: %d requests", o, len(p.requests))
+		}
+	}
+}

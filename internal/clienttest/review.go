@@ -14,20 +14,29 @@ var (
 	// OtherCert is Olaf Other's certification: two undecided entitlements of Sid, in
 	// another campaign.
 	OtherCert = ID('c', 2)
-	// ReviewSumSam and ReviewSumSue are the identity summaries of ReviewCert.
+	// ReviewSumSam is Sam Staff's identity summary in ReviewCert.
 	ReviewSumSam = ID('u', 1)
+	// ReviewSumSue is Sue Staff's identity summary in ReviewCert.
 	ReviewSumSue = ID('u', 2)
-	// Items of ReviewCert.
-	ItemSamRole    = ID('t', 1)
+	// ItemSamRole is Sam's Engineer role in ReviewCert.
+	ItemSamRole = ID('t', 1)
+	// ItemSamProfile is Sam's AD Basics access profile in ReviewCert.
 	ItemSamProfile = ID('t', 2)
-	ItemSamAdmins  = ID('t', 3)
-	ItemSamOrders  = ID('t', 4)
+	// ItemSamAdmins is Sam's Domain Admins entitlement in ReviewCert.
+	ItemSamAdmins = ID('t', 3)
+	// ItemSamOrders is Sam's Orders Writer entitlement in ReviewCert (it has permissions).
+	ItemSamOrders = ID('t', 4)
+	// ItemSamAccount is Sam's Orders DB account in ReviewCert.
 	ItemSamAccount = ID('t', 5)
-	ItemSueAdmins  = ID('t', 6) // approved
-	ItemSueOrders  = ID('t', 7)
-	ItemSueRole    = ID('t', 8)
-	// Items of OtherCert.
-	ItemSidVPN    = ID('t', 9)
+	// ItemSueAdmins is Sue's Domain Admins entitlement in ReviewCert, approved.
+	ItemSueAdmins = ID('t', 6)
+	// ItemSueOrders is Sue's Orders Writer entitlement in ReviewCert.
+	ItemSueOrders = ID('t', 7)
+	// ItemSueRole is Sue's Engineer role in ReviewCert.
+	ItemSueRole = ID('t', 8)
+	// ItemSidVPN is Sid's VPN Users entitlement in OtherCert.
+	ItemSidVPN = ID('t', 9)
+	// ItemSidAdmins is Sid's Domain Admins entitlement in OtherCert.
 	ItemSidAdmins = ID('t', 10)
 )
 
