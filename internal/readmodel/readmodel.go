@@ -212,6 +212,21 @@ type entry struct {
 	writers   int
 	idle      chan struct{} // closed when writers drops to zero
 	err       error         // why the last build failed
+
+	accounted atomic.Int64 // the model's size when the budget was last checked
+}
+
+// releaser returns the function that ends a read of cm: it unlocks and, when the model grew
+// since the budget was last checked (permutations and filter results are built on first
+// use), checks the budget again.
+func (m *Model) releaser(e *entry, cm *certModel) func() {
+	return func() {
+		grew := cm.size() > e.accounted.Load()
+		e.mu.RUnlock()
+		if grew {
+			m.account()
+		}
+	}
 }
 
 // stampIf records that the model was current at change mark mk.
@@ -310,7 +325,7 @@ func (m *Model) acquire(ctx context.Context, certID string, needItems bool) (*ce
 		cm := e.cm
 		if cm != nil && (!needItems || cm.items != nil) {
 			if e.fresh(mk, mkOK) {
-				return cm, e.mu.RUnlock, nil
+				return cm, m.releaser(e, cm), nil
 			}
 			m.stats.VersionRead.Add(1)
 			v, err := m.Store.CertificationVersion(ctx, certID)
@@ -323,7 +338,7 @@ func (m *Model) acquire(ctx context.Context, certID string, needItems bool) (*ce
 			}
 			if v == cm.version {
 				e.stampIf(mk, mkOK)
-				return cm, e.mu.RUnlock, nil
+				return cm, m.releaser(e, cm), nil
 			}
 			e.mu.RUnlock()
 			if idle := e.writing(); idle != nil {
@@ -478,6 +493,7 @@ func (m *Model) account() {
 			sizes[i] = e.cm.size()
 		}
 		e.mu.RUnlock()
+		e.accounted.Store(sizes[i])
 		total += sizes[i]
 	}
 	for i := len(order) - 1; i >= 0 && total > m.budget; i-- {

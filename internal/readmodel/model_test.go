@@ -1,0 +1,156 @@
+package readmodel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlite"
+)
+
+// largestCerts returns the ids of the certifications with the most review items, largest
+// first.
+func largestCerts(t *testing.T, st certsum.Store, n int) []string {
+	t.Helper()
+	p, err := st.ListCertifications(context.Background(), certsum.CertificationFilter{}, certsum.ListQuery{Limit: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs := p.Items
+	for i := range certs {
+		for j := i + 1; j < len(certs); j++ {
+			if certs[j].DecisionsTotal > certs[i].DecisionsTotal {
+				certs[i], certs[j] = certs[j], certs[i]
+			}
+		}
+	}
+	var out []string
+	for _, c := range certs[:n] {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+// mustSamePage fails unless the model's identity summary page equals the store's.
+func mustSamePage(t *testing.T, m *Model, st certsum.Store, certID string) {
+	t.Helper()
+	ctx := context.Background()
+	q := certsum.ListQuery{Limit: 50, Offset: 3, Count: true}
+	got, n, err := m.AppendIdentitySummaries(ctx, nil, certID, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.ListIdentitySummaries(ctx, certID, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(p.Items)
+	if !bytes.Equal(got, want) || n != p.Total {
+		t.Fatalf("page of %s differs:\nmodel %d %s\nstore %d %s", certID, n, got, p.Total, want)
+	}
+}
+
+// TestBudgetEvictsLeastRecentlyUsed reads two certifications under a budget that holds only
+// one: each read evicts the other, which is rebuilt when read again, and every answer stays
+// the store's.
+func TestBudgetEvictsLeastRecentlyUsed(t *testing.T) {
+	path := mustDemo(t, 100, 5)
+	st := mustStore(t, path, nil)
+	ctx := context.Background()
+	certs := largestCerts(t, st, 2)
+	sizes := map[string]int64{}
+	for _, c := range certs {
+		probe, err := New(st, Options{Budget: 1 << 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := probe.Warm(ctx, c, false); err != nil {
+			t.Fatal(err)
+		}
+		sizes[c] = probe.UsedBytes()
+		_ = probe.Close()
+	}
+	budget := max(sizes[certs[0]], sizes[certs[1]]) + 1
+	if budget >= sizes[certs[0]]+sizes[certs[1]] {
+		t.Fatalf("sizes %v leave no room for a budget that holds one model only", sizes)
+	}
+	m, err := New(st, Options{Budget: budget, ColdWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	for i := 0; i < 4; i++ {
+		mustSamePage(t, m, st, certs[i%2])
+		if used := m.UsedBytes(); used > budget {
+			t.Fatalf("models use %d bytes, over the budget of %d", used, budget)
+		}
+	}
+	s := m.Stats()
+	if s.Evictions.Load() < 3 || s.Builds.Load() < 4 || s.Fallbacks.Load() != 0 {
+		t.Errorf("evictions %d, builds %d, fallbacks %d; want at least 3 evictions and 4 builds, no fallback",
+			s.Evictions.Load(), s.Builds.Load(), s.Fallbacks.Load())
+	}
+
+	// A budget smaller than any model keeps none; the store answers every read.
+	tiny, err := New(st, Options{Budget: 1024, ColdWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tiny.Close() })
+	mustSamePage(t, tiny, st, certs[0])
+	if tiny.UsedBytes() != 0 || tiny.Stats().Fallbacks.Load() != 1 {
+		t.Errorf("tiny budget: %d bytes kept, %d fallbacks; want none kept and the store answering", tiny.UsedBytes(), tiny.Stats().Fallbacks.Load())
+	}
+	if err := tiny.Warm(ctx, certs[0], false); certsum.ErrorCode(err) != certsum.CodeInvalid {
+		t.Errorf("Warm under a tiny budget: %v, want an invalid error saying it does not fit", err)
+	}
+}
+
+// gatedStore holds bulk reads until its gate opens, like a certification whose build takes
+// longer than a request may wait.
+type gatedStore struct {
+	*sqlite.Store
+	gate chan struct{}
+}
+
+func (g *gatedStore) ReadCertification(ctx context.Context, certID string, items func(certsum.ItemRecord) error) (*certsum.CertificationSnapshot, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.Store.ReadCertification(ctx, certID, items)
+}
+
+// TestColdStartServesFromStoreWhileBuilding: while a certification's model is being built the
+// store answers its reads at once; once built, the model does.
+func TestColdStartServesFromStoreWhileBuilding(t *testing.T) {
+	path := mustDemo(t, 100, 6)
+	st := mustStore(t, path, nil)
+	g := &gatedStore{Store: st, gate: make(chan struct{})}
+	m, err := New(g, Options{Budget: 1 << 30, ColdWait: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	certID := largestCerts(t, st, 1)[0]
+	start := time.Now()
+	mustSamePage(t, m, st, certID)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the first read took %s while the build was held", took)
+	}
+	if f, b := m.Stats().Fallbacks.Load(), m.Stats().Builds.Load(); f != 1 || b != 0 {
+		t.Fatalf("before the build: %d fallbacks, %d builds; want 1 and 0", f, b)
+	}
+	close(g.gate)
+	if err := m.Warm(context.Background(), certID, false); err != nil {
+		t.Fatal(err)
+	}
+	mustSamePage(t, m, st, certID)
+	if f, b := m.Stats().Fallbacks.Load(), m.Stats().Builds.Load(); f != 1 || b != 1 {
+		t.Fatalf("after the build: %d fallbacks, %d builds; want 1 and 1", f, b)
+	}
+}
