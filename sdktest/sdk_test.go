@@ -293,3 +293,8 @@ func withParams[R any](t testing.TB, req R, params map[string]string) R {
 	}
 	return req
 }
+
+// sailpointAll walks a collection with the SDK's own paginator.
+func sailpointAll[T any](req any) ([]T, *http.Response, error) {
+	return sailpoint.PaginateWithDefaults[T](req)
+}
