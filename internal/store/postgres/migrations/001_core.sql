@@ -5,8 +5,11 @@
 -- both. Times are timestamptz (certsum stores UTC at millisecond precision), flags boolean,
 -- JSON arrays and objects jsonb. Text that is sorted or compared carries COLLATE "C" so that
 -- byte-wise ORDER BY (sqlq's `COLLATE "C"`) is served by the indexes whatever the database's
--- locale. Derived counters (completed, made, totals) are stored generated columns so that they
--- can never disagree with the per-type counters.
+-- locale. The indexes that serve a list's ORDER BY put nulls first, as sqlq orders (ASC NULLS
+-- FIRST, or DESC NULLS LAST read backwards), and those of the identity summaries cover the
+-- listed columns; sqlq's case-insensitive id filters (lower(id COLLATE "C")) have an
+-- expression index where the benchmarks need one. Derived counters (completed, made, totals)
+-- are stored generated columns so that they can never disagree with the per-type counters.
 --
 -- Unlike the SQLite schema, the three tables that grow with the review items (identity
 -- summaries, review items, access summaries; decisions has none anyway) declare no foreign
@@ -146,8 +149,8 @@ CREATE TABLE campaigns (
 	source_owner_campaign_info    jsonb,
 	mandatory_comment_requirement text NOT NULL
 );
-CREATE INDEX campaigns_name ON campaigns(name, id);
-CREATE INDEX campaigns_created ON campaigns(created, id);
+CREATE INDEX campaigns_name ON campaigns(name NULLS FIRST, id NULLS FIRST);
+CREATE INDEX campaigns_created ON campaigns(created NULLS FIRST, id NULLS FIRST);
 CREATE INDEX campaigns_status ON campaigns(status);
 
 -- One reviewer's certification. The per-type counters (ent_* entitlements, ap_* access
@@ -192,9 +195,9 @@ CREATE TABLE certifications (
 );
 CREATE INDEX certifications_campaign ON certifications(campaign_id, reviewer_type, reviewer_id);
 CREATE INDEX certifications_reviewer ON certifications(reviewer_id);
-CREATE INDEX certifications_name ON certifications(name, id);
-CREATE INDEX certifications_due ON certifications(due, id);
-CREATE INDEX certifications_signed ON certifications(signed, id);
+CREATE INDEX certifications_name ON certifications(name NULLS FIRST, id NULLS FIRST);
+CREATE INDEX certifications_due ON certifications(due NULLS FIRST, id NULLS FIRST);
+CREATE INDEX certifications_signed ON certifications(signed NULLS FIRST, id NULLS FIRST);
 
 -- One identity under review in one certification, with the same per-type counters over that
 -- identity's review items. name is the identity's name, copied for filters and sorting.
@@ -222,8 +225,11 @@ CREATE TABLE identity_summaries (
 		+ role_approved + role_revoked + acct_approved + acct_revoked) = (ent_total + ap_total + role_total + acct_total)) STORED,
 	UNIQUE (cert_id, identity_id)
 );
-CREATE INDEX identity_summaries_name ON identity_summaries(cert_id, name, id);
-CREATE INDEX identity_summaries_completed ON identity_summaries(cert_id, completed, name, id);
+CREATE INDEX identity_summaries_name ON identity_summaries(cert_id, name NULLS FIRST, id NULLS FIRST)
+	INCLUDE (identity_id, completed);
+CREATE INDEX identity_summaries_completed ON identity_summaries(cert_id, completed, name NULLS FIRST, id NULLS FIRST)
+	INCLUDE (identity_id);
+CREATE INDEX identity_summaries_folded_id ON identity_summaries(cert_id, lower(id COLLATE "C"));
 
 -- One identity × one access item. access_name, ent_source_name (entitlement items) and
 -- ap_source_name (access-profile items) are copied from the inventory for filters and sorting.
@@ -250,7 +256,7 @@ CREATE TABLE review_items (
 );
 CREATE INDEX review_items_access ON review_items(cert_id, access_type, access_id, decision);
 CREATE INDEX review_items_summary ON review_items(identity_summary_id, access_type, decision);
-CREATE INDEX review_items_name ON review_items(cert_id, access_name);
+CREATE INDEX review_items_name ON review_items(cert_id, access_name NULLS FIRST, id NULLS FIRST);
 
 -- The append-only audit trail of decisions. It has no foreign keys so that it outlives the
 -- certifications it describes; a trigger refuses updates and deletes. seq is the commit order
@@ -298,7 +304,7 @@ CREATE TABLE access_summaries (
 	completed       boolean GENERATED ALWAYS AS (items_decided = items_total) STORED,
 	PRIMARY KEY (cert_id, access_type, access_id)
 );
-CREATE INDEX access_summaries_name ON access_summaries(cert_id, access_type, name, access_id);
-CREATE INDEX access_summaries_completed ON access_summaries(cert_id, access_type, completed, name, access_id);
+CREATE INDEX access_summaries_name ON access_summaries(cert_id, access_type, name NULLS FIRST, access_id NULLS FIRST);
+CREATE INDEX access_summaries_completed ON access_summaries(cert_id, access_type, completed, name NULLS FIRST, access_id NULLS FIRST);
 CREATE INDEX access_summaries_ent_source ON access_summaries(cert_id, access_type, ent_source_name);
 CREATE INDEX access_summaries_ap_source ON access_summaries(cert_id, access_type, ap_source_name);
