@@ -190,11 +190,7 @@ func mustErrorStatus(t testing.TB, what string, want int, resp *http.Response, e
 func certificationWith(t testing.TB, s *server, ct certsum.CampaignType, types ...certsum.DtoType) certsum.Certification {
 	t.Helper()
 	ctx := context.Background()
-	page, err := s.Store.ListCertifications(ctx, certsum.CertificationFilter{}, certsum.ListQuery{Limit: certsum.MaxLimit})
-	if err != nil {
-		t.Fatalf("list certifications: %v", err)
-	}
-	certs := page.Items
+	certs := mustAllCerts(t, s, certsum.CertificationFilter{})
 	sortCerts(certs)
 	for _, c := range certs {
 		if c.Phase != certsum.PhaseActive || c.Reviewer.Type != certsum.TypeIdentity || c.Campaign.CampaignType != ct ||
@@ -233,16 +229,24 @@ func reviewerOf(t testing.TB, s *server, c certsum.Certification) auth.Credentia
 	return auth.Credentials{}
 }
 
-// mustAllItems returns every review item of a certification from the store, in the
-// default order.
+// mustAllItems returns every review item of a certification from the store that q's
+// filter and sort select, ignoring its paging.
 func mustAllItems(t testing.TB, s *server, certID string, q certsum.ListQuery) []certsum.AccessReviewItem {
 	t.Helper()
-	var all []certsum.AccessReviewItem
-	q.Limit = certsum.MaxLimit
+	return mustWalk(t, q, func(q certsum.ListQuery) (certsum.Page[certsum.AccessReviewItem], error) {
+		return s.Store.ListReviewItems(context.Background(), certID, certsum.ReviewItemFilter{}, q)
+	})
+}
+
+// mustWalk reads a whole collection from the store, page by page, with q's filter and sort.
+func mustWalk[T any](t testing.TB, q certsum.ListQuery, list func(certsum.ListQuery) (certsum.Page[T], error)) []T {
+	t.Helper()
+	all := []T{}
+	q.Limit, q.Count = certsum.MaxLimit, false
 	for q.Offset = 0; ; q.Offset += certsum.MaxLimit {
-		page, err := s.Store.ListReviewItems(context.Background(), certID, certsum.ReviewItemFilter{}, q)
+		page, err := list(q)
 		if err != nil {
-			t.Fatalf("list review items of %s: %v", certID, err)
+			t.Fatalf("walk %T: %v", all, err)
 		}
 		all = append(all, page.Items...)
 		if len(page.Items) < certsum.MaxLimit {
@@ -297,4 +301,12 @@ func withParams[R any](t testing.TB, req R, params map[string]string) R {
 // sailpointAll walks a collection with the SDK's own paginator.
 func sailpointAll[T any](req any) ([]T, *http.Response, error) {
 	return sailpoint.PaginateWithDefaults[T](req)
+}
+
+// mustAllCerts returns every certification the store lists for f, in the default order.
+func mustAllCerts(t testing.TB, s *server, f certsum.CertificationFilter) []certsum.Certification {
+	t.Helper()
+	return mustWalk(t, certsum.ListQuery{}, func(q certsum.ListQuery) (certsum.Page[certsum.Certification], error) {
+		return s.Store.ListCertifications(context.Background(), f, q)
+	})
 }
