@@ -93,6 +93,7 @@ func (s *Store) ListCertifications(ctx context.Context, f certsum.CertificationF
 
 // certState is what the write paths need to know about a certification before they change it.
 type certState struct {
+	key          int64
 	id           string
 	name         string
 	campaignID   string
@@ -107,10 +108,10 @@ type certState struct {
 // lockCertification reads a certification's state inside a write transaction.
 func lockCertification(ctx context.Context, tx *sql.Tx, id string) (*certState, error) {
 	var c certState
-	err := tx.QueryRowContext(ctx, `SELECT c.id, c.name, c.campaign_id, c.phase, c.reviewer_id, c.reviewer_type,
+	err := tx.QueryRowContext(ctx, `SELECT c.key, c.id, c.name, c.campaign_id, c.phase, c.reviewer_id, c.reviewer_type,
 			c.due, c.completed, k.mandatory_comment_requirement
 		FROM certifications c JOIN campaigns k ON k.id = c.campaign_id WHERE c.id = ?`, id).
-		Scan(&c.id, &c.name, &c.campaignID, &c.phase, &c.reviewerID, &c.reviewerType,
+		Scan(&c.key, &c.id, &c.name, &c.campaignID, &c.phase, &c.reviewerID, &c.reviewerType,
 			nullTimeCol{&c.due}, &c.completed, &c.requirement)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, certsum.NotFoundf("certification %q not found", id)
@@ -141,7 +142,7 @@ func (s *Store) SignOff(ctx context.Context, certID, by string) (*certsum.Certif
 		}
 		now := timeText(s.stamp())
 		if _, err := tx.ExecContext(ctx, `UPDATE certifications SET phase = 'SIGNED', signed = ?, modified = ?,
-			version = version + 1 WHERE id = ?`, now, now, certID); err != nil {
+			version = version + 1 WHERE key = ?`, now, now, c.key); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET completed_certifications = completed_certifications + 1,
@@ -179,7 +180,7 @@ const reviewerSource = `(SELECT i.id AS id, i.name AS name, i.email AS email
 func (s *Store) ListReviewers(ctx context.Context, certID string, q certsum.ListQuery) (certsum.Page[certsum.IdentityReference], error) {
 	page := certsum.Page[certsum.IdentityReference]{Items: []certsum.IdentityReference{}}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		if _, err := certKey(ctx, tx, certID); err != nil {
 			return err
 		}
 		l := listQuery{schema: certsum.ReviewerSchema, args: newArgs()}
@@ -203,14 +204,14 @@ func (s *Store) ListReviewers(ctx context.Context, certID string, q certsum.List
 	return page, nil
 }
 
-// certExists returns not_found unless the certification exists.
-func certExists(ctx context.Context, q querier, certID string) error {
-	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM certifications WHERE id = ?`, certID).Scan(&one)
+// certKey returns the integer key of a certification, or not_found.
+func certKey(ctx context.Context, q querier, certID string) (int64, error) {
+	var key int64
+	err := q.QueryRowContext(ctx, `SELECT key FROM certifications WHERE id = ?`, certID).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
-		return certsum.NotFoundf("certification %q not found", certID)
+		return 0, certsum.NotFoundf("certification %q not found", certID)
 	}
-	return err
+	return key, err
 }
 
 // IsReviewer reports whether identityID reviews the certification, directly or as a member

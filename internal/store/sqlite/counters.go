@@ -129,7 +129,7 @@ func (t tally) summary() *certsum.DecisionSummary {
 
 // accessKey names one access summary row.
 type accessKey struct {
-	cert string
+	cert int64
 	typ  certsum.DtoType
 	id   string
 }
@@ -145,7 +145,7 @@ type accessDelta struct {
 // summaryDelta is a change to one identity summary. wasCompleted is the summary's completed
 // flag before the change, so the certification's identitiesCompleted can follow it.
 type summaryDelta struct {
-	cert         string
+	cert         int64
 	t            tally
 	wasCompleted bool
 }
@@ -158,23 +158,24 @@ type certDelta struct {
 
 // ledger collects the counter changes of one write so that each affected row is updated
 // once, however many review items touched it.
+// Rows are named by their integer keys.
 type ledger struct {
-	summaries map[string]*summaryDelta
+	summaries map[int64]*summaryDelta
 	access    map[accessKey]*accessDelta
-	certs     map[string]*certDelta
+	certs     map[int64]*certDelta
 }
 
 func newLedger() *ledger {
 	return &ledger{
-		summaries: map[string]*summaryDelta{},
+		summaries: map[int64]*summaryDelta{},
 		access:    map[accessKey]*accessDelta{},
-		certs:     map[string]*certDelta{},
+		certs:     map[int64]*certDelta{},
 	}
 }
 
 // cert returns the delta of a certification, creating it: a certification in the ledger is
 // written (version and modified) even when none of its counters change.
-func (l *ledger) cert(id string) *certDelta {
+func (l *ledger) cert(id int64) *certDelta {
 	d := l.certs[id]
 	if d == nil {
 		d = &certDelta{}
@@ -184,7 +185,7 @@ func (l *ledger) cert(id string) *certDelta {
 }
 
 // summary returns the delta of an identity summary, creating it.
-func (l *ledger) summary(id, cert string, wasCompleted bool) *summaryDelta {
+func (l *ledger) summary(id, cert int64, wasCompleted bool) *summaryDelta {
 	d := l.summaries[id]
 	if d == nil {
 		d = &summaryDelta{cert: cert, wasCompleted: wasCompleted}
@@ -196,14 +197,17 @@ func (l *ledger) summary(id, cert string, wasCompleted bool) *summaryDelta {
 
 // item records n review items (n is +1 or -1) entering or leaving the counters with
 // decision d, under identity summary sid of certification cert.
-func (l *ledger) item(cert, sid string, sidCompleted bool, it itemRow, d certsum.Decision, n int) {
+func (l *ledger) item(cert, sid int64, sidCompleted bool, it itemRow, d certsum.Decision, n int) {
 	l.summary(sid, cert, sidCompleted).t.add(it.accessType, d, n)
 	l.accessItem(cert, it, d, n)
 }
 
 // accessItem records the access-summary side of item alone, for moves that carry the
 // identity summary row itself to another certification.
-func (l *ledger) accessItem(cert string, it itemRow, d certsum.Decision, n int) {
+func (l *ledger) accessItem(cert int64, it itemRow, d certsum.Decision, n int) {
+	if it.accessType == certsum.TypeAccount {
+		return // accounts have no access summaries
+	}
 	k := accessKey{cert, it.accessType, it.accessID}
 	a := l.access[k]
 	if a == nil {
@@ -221,12 +225,12 @@ func (l *ledger) accessItem(cert string, it itemRow, d certsum.Decision, n int) 
 // version grows by one and whose modified time becomes now.
 func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error {
 	if len(l.summaries) > 0 {
-		upd, err := tx.PrepareContext(ctx, `UPDATE identity_summaries SET `+addCounters+` WHERE id = ? RETURNING items_total, completed`)
+		upd, err := tx.PrepareContext(ctx, `UPDATE identity_summaries SET `+addCounters+` WHERE key = ? RETURNING items_total, completed`)
 		if err != nil {
 			return err
 		}
 		defer upd.Close()
-		del, err := tx.PrepareContext(ctx, `DELETE FROM identity_summaries WHERE id = ?`)
+		del, err := tx.PrepareContext(ctx, `DELETE FROM identity_summaries WHERE key = ?`)
 		if err != nil {
 			return err
 		}
@@ -241,11 +245,11 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 			var total int
 			var completed bool
 			if err := upd.QueryRowContext(ctx, append(d.t.args(), id)...).Scan(&total, &completed); err != nil {
-				return fmt.Errorf("update identity summary %s: %w", id, err)
+				return fmt.Errorf("update identity summary %d: %w", id, err)
 			}
 			if total == 0 {
 				if _, err := del.ExecContext(ctx, id); err != nil {
-					return fmt.Errorf("delete identity summary %s: %w", id, err)
+					return fmt.Errorf("delete identity summary %d: %w", id, err)
 				}
 				cd.identities--
 				completed = false
@@ -255,9 +259,9 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 	}
 	if len(l.access) > 0 {
 		up, err := tx.PrepareContext(ctx, `INSERT INTO access_summaries
-			(cert_id, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
+			(cert_key, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (cert_id, access_type, access_id) DO UPDATE SET
+			ON CONFLICT (cert_key, access_type, access_id) DO UPDATE SET
 				items_total = items_total + excluded.items_total,
 				items_decided = items_decided + excluded.items_decided
 			RETURNING items_total`)
@@ -265,7 +269,7 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 			return err
 		}
 		defer up.Close()
-		del, err := tx.PrepareContext(ctx, `DELETE FROM access_summaries WHERE cert_id = ? AND access_type = ? AND access_id = ?`)
+		del, err := tx.PrepareContext(ctx, `DELETE FROM access_summaries WHERE cert_key = ? AND access_type = ? AND access_id = ?`)
 		if err != nil {
 			return err
 		}
@@ -290,7 +294,7 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 			a := l.access[k]
 			var total int
 			if err := up.QueryRowContext(ctx, k.cert, k.typ, k.id, a.name, a.entSource, a.apSource, a.total, a.decided).Scan(&total); err != nil {
-				return fmt.Errorf("update access summary %s/%s/%s: %w", k.cert, k.typ, k.id, err)
+				return fmt.Errorf("update access summary %d/%s/%s: %w", k.cert, k.typ, k.id, err)
 			}
 			if total <= 0 {
 				if _, err := del.ExecContext(ctx, k.cert, k.typ, k.id); err != nil {
@@ -302,7 +306,7 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 	if len(l.certs) > 0 {
 		upd, err := tx.PrepareContext(ctx, `UPDATE certifications SET `+addCounters+`,
 			identities_total = identities_total + ?, identities_completed = identities_completed + ?,
-			version = version + 1, modified = ? WHERE id = ?`)
+			version = version + 1, modified = ? WHERE key = ?`)
 		if err != nil {
 			return err
 		}
@@ -311,19 +315,19 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 			d := l.certs[id]
 			args := append(d.t.args(), d.identities, d.complete, timeText(now), id)
 			if _, err := upd.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("update certification %s: %w", id, err)
+				return fmt.Errorf("update certification %d: %w", id, err)
 			}
 		}
 	}
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+func sortedKeys[V any](m map[int64]V) []int64 {
+	keys := make([]int64, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
 }
 

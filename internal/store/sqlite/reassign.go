@@ -53,6 +53,10 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 		if err != nil {
 			return err
 		}
+		srcKey, err := certKey(ctx, tx, certID)
+		if err != nil {
+			return err
+		}
 		if src.Reviewer.Type == certsum.TypeIdentity && src.Reviewer.ID == r.ReassignTo {
 			return certsum.Invalidf("reassignTo", "certification %q is already reviewed by %s", certID, r.ReassignTo)
 		}
@@ -64,7 +68,7 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 		if err != nil {
 			return err
 		}
-		moving, err := resolveReassign(ctx, tx, certID, r.Reassign)
+		moving, err := resolveReassign(ctx, tx, srcKey, certID, r.Reassign)
 		if err != nil {
 			return err
 		}
@@ -73,12 +77,12 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 		}
 		now := s.stamp()
 		led := newLedger()
-		led.cert(certID)
-		targetID, err := s.reassignTarget(ctx, tx, src, r, toName, now, led)
+		led.cert(srcKey)
+		targetKey, targetID, err := s.reassignTarget(ctx, tx, src, r, toName, now, led)
 		if err != nil {
 			return err
 		}
-		if err := moveItems(ctx, tx, certID, targetID, moving, led); err != nil {
+		if err := moveItems(ctx, tx, srcKey, targetKey, moving, led); err != nil {
 			return err
 		}
 		if err := led.apply(ctx, tx, now); err != nil {
@@ -96,7 +100,7 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 
 // resolveReassign returns the review items that the references name, in the order they were
 // named and each once. Every reference must belong to the certification.
-func resolveReassign(ctx context.Context, tx *sql.Tx, certID string, refs []certsum.ReassignReference) ([]itemRow, error) {
+func resolveReassign(ctx context.Context, tx *sql.Tx, key int64, certID string, refs []certsum.ReassignReference) ([]itemRow, error) {
 	var itemIDs, summaryIDs []string
 	for _, ref := range refs {
 		if ref.Type == certsum.ReassignItem {
@@ -111,26 +115,27 @@ func resolveReassign(ctx context.Context, tx *sql.Tx, certID string, refs []cert
 		return nil, err
 	}
 	for _, id := range itemIDs {
-		if it, ok := items[id]; !ok || it.certID != certID {
+		if it, ok := items[id]; !ok || it.certKey != key {
 			missing = append(missing, id)
 		}
 	}
 	bySummary := map[string][]itemRow{}
 	if len(summaryIDs) > 0 {
-		rows, err := tx.QueryContext(ctx, `SELECT `+itemColumns+`
-			FROM review_items i JOIN identity_summaries s ON s.id = i.identity_summary_id
-			WHERE i.identity_summary_id IN (SELECT value FROM json_each(?)) AND i.cert_id = ?
-			ORDER BY i.identity_summary_id, i.id`, idList(summaryIDs), certID)
+		rows, err := tx.QueryContext(ctx, `SELECT s.id, `+itemColumns+`
+			FROM identity_summaries s JOIN review_items i ON i.summary_key = s.key
+			WHERE s.id IN (SELECT value FROM json_each(?)) AND s.cert_key = ?
+			ORDER BY s.key, i.key`, idList(summaryIDs), key)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			it, err := scanItem(rows)
+			var sid string
+			it, err := scanItem(prefixRow{rows, &sid})
 			if err != nil {
 				rows.Close()
 				return nil, err
 			}
-			bySummary[it.summaryID] = append(bySummary[it.summaryID], it)
+			bySummary[sid] = append(bySummary[sid], it)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -140,7 +145,7 @@ func resolveReassign(ctx context.Context, tx *sql.Tx, certID string, refs []cert
 		// an unknown id is reported rather than silently ignored.
 		known := map[string]bool{}
 		srows, err := tx.QueryContext(ctx, `SELECT id FROM identity_summaries
-			WHERE id IN (SELECT value FROM json_each(?)) AND cert_id = ?`, idList(summaryIDs), certID)
+			WHERE id IN (SELECT value FROM json_each(?)) AND cert_key = ?`, idList(summaryIDs), key)
 		if err != nil {
 			return nil, err
 		}
@@ -184,24 +189,25 @@ func resolveReassign(ctx context.Context, tx *sql.Tx, certID string, refs []cert
 	return out, nil
 }
 
-// reassignTarget returns the id of reassignTo's certification in the source's campaign,
-// creating it (and counting it in the campaign) when there is none.
+// reassignTarget returns the key and id of reassignTo's certification in the source's
+// campaign, creating it (and counting it in the campaign) when there is none.
 func (s *Store) reassignTarget(ctx context.Context, tx *sql.Tx, src *certsum.Certification, r certsum.ReviewReassign,
-	toName string, now certsum.Time, led *ledger) (string, error) {
+	toName string, now certsum.Time, led *ledger) (int64, string, error) {
+	var key int64
 	var id string
 	var phase certsum.Phase
-	err := tx.QueryRowContext(ctx, `SELECT id, phase FROM certifications
+	err := tx.QueryRowContext(ctx, `SELECT key, id, phase FROM certifications
 		WHERE campaign_id = ? AND reviewer_type = 'IDENTITY' AND reviewer_id = ? AND id != ?
-		ORDER BY phase = 'ACTIVE' DESC, created, id LIMIT 1`, src.Campaign.ID, r.ReassignTo, src.ID).Scan(&id, &phase)
+		ORDER BY phase = 'ACTIVE' DESC, created, id LIMIT 1`, src.Campaign.ID, r.ReassignTo, src.ID).Scan(&key, &id, &phase)
 	if err == nil {
 		if phase != certsum.PhaseActive {
-			return "", certsum.Conflictf("the certification of %s in this campaign is %s and cannot take reassigned items", r.ReassignTo, phase)
+			return 0, "", certsum.Conflictf("the certification of %s in this campaign is %s and cannot take reassigned items", r.ReassignTo, phase)
 		}
-		led.cert(id)
-		return id, nil
+		led.cert(key)
+		return key, id, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return "", err
+		return 0, "", err
 	}
 	id = certsum.NewID()
 	reassignment, err := jsonText(certsum.Reassignment{
@@ -211,77 +217,72 @@ func (s *Store) reassignTarget(ctx context.Context, tx *sql.Tx, src *certsum.Cer
 		Comment: r.Reason,
 	})
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	name := src.Campaign.Name + " - " + toName
-	if _, err := tx.ExecContext(ctx, `INSERT INTO certifications
+	if err := tx.QueryRowContext(ctx, `INSERT INTO certifications
 		(id, campaign_id, name, reviewer_id, reviewer_type, phase, created, modified, due, reassignment)
-		VALUES (?, ?, ?, ?, 'IDENTITY', 'ACTIVE', ?, ?, ?, ?)`,
-		id, src.Campaign.ID, name, r.ReassignTo, timeText(now), timeText(now), nullTimeText(src.Due), reassignment); err != nil {
-		return "", err
+		VALUES (?, ?, ?, ?, 'IDENTITY', 'ACTIVE', ?, ?, ?, ?) RETURNING key`,
+		id, src.Campaign.ID, name, r.ReassignTo, timeText(now), timeText(now), nullTimeText(src.Due), reassignment).Scan(&key); err != nil {
+		return 0, "", err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET total_certifications = total_certifications + 1,
 		modified = ? WHERE id = ?`, timeText(now), src.Campaign.ID); err != nil {
-		return "", err
+		return 0, "", err
 	}
-	led.cert(id)
-	return id, nil
+	led.cert(key)
+	return key, id, nil
 }
 
 // moveItems moves the items into the target certification. An identity summary whose items
 // all move, and for whose identity the target has no summary yet, moves as a whole (keeping
 // its id); otherwise the items join the target's summary of that identity (created when
 // needed) and summaries left empty are deleted.
-func moveItems(ctx context.Context, tx *sql.Tx, sourceID, targetID string, moving []itemRow, led *ledger) error {
-	groups := map[string][]itemRow{}
-	var order []string
+func moveItems(ctx context.Context, tx *sql.Tx, source, target int64, moving []itemRow, led *ledger) error {
+	groups := map[int64][]itemRow{}
+	var order []int64
 	for _, it := range moving {
-		if _, ok := groups[it.summaryID]; !ok {
-			order = append(order, it.summaryID)
+		if _, ok := groups[it.summaryKey]; !ok {
+			order = append(order, it.summaryKey)
 		}
-		groups[it.summaryID] = append(groups[it.summaryID], it)
+		groups[it.summaryKey] = append(groups[it.summaryKey], it)
 	}
-	moveItem, err := tx.PrepareContext(ctx, `UPDATE review_items SET cert_id = ?, identity_summary_id = ? WHERE id = ?`)
+	moveItem, err := tx.PrepareContext(ctx, `UPDATE review_items SET cert_key = ?, summary_key = ? WHERE key = ?`)
 	if err != nil {
 		return err
 	}
 	defer moveItem.Close()
-	for _, sid := range order {
-		its := groups[sid]
+	for _, sk := range order {
+		its := groups[sk]
 		first := its[0]
 		var total int
-		if err := tx.QueryRowContext(ctx, `SELECT items_total FROM identity_summaries WHERE id = ?`, sid).Scan(&total); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT items_total FROM identity_summaries WHERE key = ?`, sk).Scan(&total); err != nil {
 			return err
 		}
-		var targetSID string
+		var targetSK int64
 		var targetDone bool
-		err := tx.QueryRowContext(ctx, `SELECT id, completed FROM identity_summaries WHERE cert_id = ? AND identity_id = ?`,
-			targetID, first.identityID).Scan(&targetSID, &targetDone)
+		err := tx.QueryRowContext(ctx, `SELECT key, completed FROM identity_summaries WHERE cert_key = ? AND identity_id = ?`,
+			target, first.identityID).Scan(&targetSK, &targetDone)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if targetSID == "" && len(its) == total {
+		found := err == nil
+		if !found && len(its) == total {
 			// The whole summary moves with its counters.
-			if _, err := tx.ExecContext(ctx, `UPDATE identity_summaries SET cert_id = ? WHERE id = ?`, targetID, sid); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE identity_summaries SET cert_key = ? WHERE key = ?`, target, sk); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE review_items SET cert_id = ? WHERE identity_summary_id = ?`, targetID, sid); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE review_items SET cert_key = ? WHERE summary_key = ?`, target, sk); err != nil {
 				return err
 			}
-			var t tally
+			var t, neg tally
 			for _, it := range its {
 				t.add(it.accessType, it.decision, 1)
-				led.accessItem(sourceID, it, it.decision, -1)
-				led.accessItem(targetID, it, it.decision, +1)
+				neg.add(it.accessType, it.decision, -1)
+				led.accessItem(source, it, it.decision, -1)
+				led.accessItem(target, it, it.decision, +1)
 			}
-			neg := tally{}
-			neg.plus(t)
-			for i := range neg {
-				for j := range neg[i] {
-					neg[i][j] = -neg[i][j]
-				}
-			}
-			sc, tc := led.cert(sourceID), led.cert(targetID)
+			sc, tc := led.cert(source), led.cert(target)
 			sc.t.plus(neg)
 			tc.t.plus(t)
 			sc.identities--
@@ -290,25 +291,35 @@ func moveItems(ctx context.Context, tx *sql.Tx, sourceID, targetID string, movin
 			tc.complete += b2i(first.summaryDone)
 			continue
 		}
-		if targetSID == "" {
-			targetSID = certsum.NewID()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO identity_summaries (id, cert_id, identity_id, name) VALUES (?, ?, ?, ?)`,
-				targetSID, targetID, first.identityID, first.identityName); err != nil {
+		if !found {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO identity_summaries (id, cert_key, identity_id, name)
+				VALUES (?, ?, ?, ?) RETURNING key`, certsum.NewID(), target, first.identityID, first.identityName).Scan(&targetSK); err != nil {
 				return err
 			}
 			// A new summary has no items yet, so it starts out completed.
-			tc := led.cert(targetID)
+			tc := led.cert(target)
 			tc.identities++
 			tc.complete++
 			targetDone = true
 		}
 		for _, it := range its {
-			if _, err := moveItem.ExecContext(ctx, targetID, targetSID, it.id); err != nil {
+			if _, err := moveItem.ExecContext(ctx, target, targetSK, it.key); err != nil {
 				return err
 			}
-			led.item(sourceID, sid, it.summaryDone, it, it.decision, -1)
-			led.item(targetID, targetSID, targetDone, it, it.decision, +1)
+			led.item(source, sk, it.summaryDone, it, it.decision, -1)
+			led.item(target, targetSK, targetDone, it, it.decision, +1)
 		}
 	}
 	return nil
+}
+
+// prefixRow scans one leading column into first, then the rest into dest.
+type prefixRow struct {
+	r     rowScanner
+	first any
+}
+
+// Scan implements rowScanner.
+func (p prefixRow) Scan(dest ...any) error {
+	return p.r.Scan(append([]any{p.first}, dest...)...)
 }

@@ -16,9 +16,10 @@ const MaxDecisions = 250
 
 // itemRow is a review item as the write paths see it.
 type itemRow struct {
+	key          int64
 	id           string
-	certID       string
-	summaryID    string
+	certKey      int64
+	summaryKey   int64
 	summaryDone  bool // the identity summary's completed flag
 	identityID   string
 	identityName string
@@ -35,14 +36,14 @@ type itemRow struct {
 }
 
 // itemColumns are the columns scanItem reads; the query must join identity_summaries as s.
-const itemColumns = `i.id, i.cert_id, i.identity_summary_id, s.completed, s.identity_id, s.name,
+const itemColumns = `i.key, i.id, i.cert_key, i.summary_key, s.completed, s.identity_id, s.name,
 	i.access_type, i.access_id, i.access_name, i.ent_source_name, i.ap_source_name,
 	i.decision, i.comments, i.proposed_end_date, i.bulk, i.recommendation`
 
 func scanItem(r rowScanner) (itemRow, error) {
 	var it itemRow
 	var decision sql.NullString
-	err := r.Scan(&it.id, &it.certID, &it.summaryID, &it.summaryDone, &it.identityID, &it.identityName,
+	err := r.Scan(&it.key, &it.id, &it.certKey, &it.summaryKey, &it.summaryDone, &it.identityID, &it.identityName,
 		&it.accessType, &it.accessID, &it.accessName, &it.entSource, &it.apSource,
 		&decision, &it.comments, &it.endDate, &it.bulk, &it.rec)
 	it.decision = certsum.Decision(decision.String)
@@ -52,7 +53,7 @@ func scanItem(r rowScanner) (itemRow, error) {
 // itemsByID reads review items by id, in any certification.
 func itemsByID(ctx context.Context, q querier, ids []string) (map[string]itemRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+`
-		FROM review_items i JOIN identity_summaries s ON s.id = i.identity_summary_id
+		FROM review_items i JOIN identity_summaries s ON s.key = i.summary_key
 		WHERE i.id IN (SELECT value FROM json_each(?))`, idList(ids))
 	if err != nil {
 		return nil, err
@@ -78,10 +79,11 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		return page, certsum.Invalidf("type", "access type %q is not one of ROLE, ACCESS_PROFILE, ENTITLEMENT, ACCOUNT", f.AccessType)
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		key, err := certKey(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
-		const from = ` FROM review_items i JOIN identity_summaries s ON s.id = i.identity_summary_id`
+		const from = ` FROM review_item_rows i JOIN identity_summaries s ON s.key = i.summary_key`
 		l := listQuery{
 			schema: certsum.ReviewItemSchema,
 			selectSQL: `SELECT i.id, i.access_type, i.access_id, i.access_name, i.account_id, i.new_access,
@@ -89,10 +91,21 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 			countSQL: `SELECT COUNT(*)` + from,
 			args:     newArgs(),
 		}
-		l.where = append(l.where, "i.cert_id = "+l.args.Add(certID))
+		l.where = append(l.where, "i.cert_key = "+l.args.Add(key))
 		if f.AccessType != "" {
 			l.where = append(l.where, fmt.Sprintf("i.access_type = %s AND i.access_id IN (SELECT value FROM json_each(%s))",
 				l.args.Add(string(f.AccessType)), l.args.Add(idList(f.AccessIDs))))
+		}
+		known := -1
+		if q.Count && f.AccessType == "" {
+			var total, made int
+			if err := tx.QueryRowContext(ctx, `SELECT decisions_total, decisions_made FROM certifications WHERE key = ?`,
+				key).Scan(&total, &made); err != nil {
+				return err
+			}
+			if n, ok := countFromCounters(q.Filter, total, made); ok {
+				known, q.Count = n, false
+			}
 		}
 		var items []accessItem
 		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
@@ -112,6 +125,9 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		})
 		if err != nil {
 			return err
+		}
+		if known >= 0 {
+			total = known
 		}
 		page.Total = total
 		d, err := loadDetails(ctx, tx, items)
@@ -204,7 +220,7 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 		}
 		var missing []string
 		for _, id := range ids {
-			if it, ok := items[id]; !ok || it.certID != certID {
+			if it, ok := items[id]; !ok || it.certKey != c.key {
 				missing = append(missing, id)
 			}
 		}
@@ -244,14 +260,14 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 			if _, err := upd.ExecContext(ctx, string(d.Decision), d.Comments, endDate, *d.Bulk, rec, d.ID); err != nil {
 				return fmt.Errorf("update review item %s: %w", d.ID, err)
 			}
-			if _, err := audit.ExecContext(ctx, certsum.NewID(), certID, d.ID, by, nowText, string(d.Decision),
+			if _, err := audit.ExecContext(ctx, certsum.NewID(), c.id, it.id, by, nowText, string(d.Decision),
 				nullString(string(it.decision)), *d.Bulk, d.Comments, endDate, rec); err != nil {
 				return fmt.Errorf("record decision on %s: %w", d.ID, err)
 			}
-			led.cert(certID)
+			led.cert(c.key)
 			if it.decision != d.Decision {
-				led.item(certID, it.summaryID, it.summaryDone, it, it.decision, -1)
-				led.item(certID, it.summaryID, it.summaryDone, it, d.Decision, +1)
+				led.item(c.key, it.summaryKey, it.summaryDone, it, it.decision, -1)
+				led.item(c.key, it.summaryKey, it.summaryDone, it, d.Decision, +1)
 			}
 		}
 		if err := led.apply(ctx, tx, now); err != nil {
@@ -289,28 +305,32 @@ func sameAny(stored *string, in any) bool {
 func (s *Store) DecisionHistory(ctx context.Context, certID, itemID string) ([]certsum.DecisionRecord, error) {
 	out := []certsum.DecisionRecord{}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		key, err := certKey(ctx, tx, certID)
+		if err != nil {
+			return err
+		}
+		var canonical string // the audit trail holds ids as stored
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM certifications WHERE key = ?`, key).Scan(&canonical); err != nil {
 			return err
 		}
 		const cols = `SELECT id, cert_id, item_id, decided_by, decided_at, decision, previous_decision, bulk,
 			comments, proposed_end_date, recommendation FROM decisions`
 		var rows *sql.Rows
-		var err error
 		if itemID != "" {
-			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM review_items WHERE id = ? AND cert_id = ?`, itemID, certID).Scan(&one)
+			var item string
+			err := tx.QueryRowContext(ctx, `SELECT id FROM review_items WHERE id = ? AND cert_key = ?`, itemID, key).Scan(&item)
 			if errors.Is(err, sql.ErrNoRows) {
 				return certsum.NotFoundf("review item %q not found in certification %q", itemID, certID)
 			}
 			if err != nil {
 				return err
 			}
-			rows, err = tx.QueryContext(ctx, cols+` WHERE item_id = ? ORDER BY seq`, itemID)
+			rows, err = tx.QueryContext(ctx, cols+` WHERE item_id = ? ORDER BY seq`, item)
 			if err != nil {
 				return err
 			}
 		} else {
-			rows, err = tx.QueryContext(ctx, cols+` WHERE cert_id = ? ORDER BY seq`, certID)
+			rows, err = tx.QueryContext(ctx, cols+` WHERE cert_id = ? ORDER BY seq`, canonical)
 			if err != nil {
 				return err
 			}
@@ -351,13 +371,14 @@ func (s *Store) ListItemPermissions(ctx context.Context, certID, itemID string, 
 		return page, fmt.Errorf("list item permissions: %w", err)
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		key, err := certKey(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
 		var typ certsum.DtoType
 		var accessID string
-		err := tx.QueryRowContext(ctx, `SELECT access_type, access_id FROM review_items WHERE id = ? AND cert_id = ?`,
-			itemID, certID).Scan(&typ, &accessID)
+		err = tx.QueryRowContext(ctx, `SELECT access_type, access_id FROM review_items WHERE id = ? AND cert_key = ?`,
+			itemID, key).Scan(&typ, &accessID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return certsum.NotFoundf("review item %q not found in certification %q", itemID, certID)
 		}

@@ -31,6 +31,10 @@ var migrationFS embed.FS
 // for the single writer connection instead.
 const busyTimeout = 10 * time.Second
 
+// cacheKiB is the page cache of every connection.
+const cacheKiB = 32 << 10
+
+
 // Options configures Open.
 type Options struct {
 	// Now is the clock; time.Now when nil.
@@ -70,7 +74,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	pragmas.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	pragmas.Add("_pragma", "foreign_keys(1)")
 	pragmas.Add("_pragma", "synchronous(NORMAL)")
-	pragmas.Add("_pragma", "cache_size(-32768)") // 32 MiB per connection
+	pragmas.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
 	pragmas.Add("_pragma", "temp_store(MEMORY)")
 	if path == ":memory:" {
 		db, err := sql.Open("sqlite", path+"?"+pragmas.Encode()+"&_txlock=immediate")
@@ -129,8 +133,30 @@ func (s *Store) Close() error {
 
 // inTx runs fn in one IMMEDIATE transaction on the writer connection and commits when fn
 // returns nil; any error rolls everything back. It is the only way this package writes.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+// Bulk loads pass a connSetup: PRAGMAs that only take effect outside a transaction, run on
+// the same connection before it begins and undone after it ends.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error, setup ...connSetup) (err error) {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Close()
+	for _, su := range setup {
+		for _, p := range su.before {
+			if _, err := conn.ExecContext(ctx, p); err != nil {
+				return fmt.Errorf("%s: %w", p, translate(err))
+			}
+		}
+		defer func() {
+			for _, p := range su.after {
+				// Run even when ctx is done: the connection goes back to the pool.
+				if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), p); rerr != nil && err == nil {
+					err = fmt.Errorf("%s: %w", p, translate(rerr))
+				}
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)
 	}
@@ -142,6 +168,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return translate(err)
 	}
 	return nil
+}
+
+// connSetup is a list of statements run on the writer connection around one transaction.
+type connSetup struct {
+	before, after []string
 }
 
 // inReadTx runs fn in one read transaction, so that everything fn reads comes from one

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/query"
 )
 
 var ctx = context.Background()
@@ -1028,9 +1029,9 @@ func TestVerifyFindsAndRepairsDrift(t *testing.T) {
 	for _, stmt := range []string{
 		`UPDATE certifications SET ent_approved = ent_approved + 2, identities_completed = 3 WHERE id = 'cert-1'`,
 		`UPDATE identity_summaries SET role_total = 7 WHERE id = 's-bob'`,
-		`UPDATE access_summaries SET items_decided = 1 WHERE cert_id = 'cert-1' AND access_id = 'ent-users'`,
-		`DELETE FROM access_summaries WHERE cert_id = 'cert-2'`,
-		`INSERT INTO access_summaries (cert_id, access_type, access_id, name, items_total, items_decided) VALUES ('cert-5', 'ROLE', 'ghost', 'Ghost', 1, 0)`,
+		`UPDATE access_summaries SET items_decided = 1 WHERE cert_key = (SELECT key FROM certifications WHERE id = 'cert-1') AND access_id = 'ent-users'`,
+		`DELETE FROM access_summaries WHERE cert_key = (SELECT key FROM certifications WHERE id = 'cert-2')`,
+		`INSERT INTO access_summaries (cert_key, access_type, access_id, name, items_total, items_decided) VALUES ((SELECT key FROM certifications WHERE id = 'cert-5'), 'ROLE', 'ghost', 'Ghost', 1, 0)`,
 		`UPDATE campaigns SET completed_certifications = 1 WHERE id = 'camp-2'`,
 	} {
 		if _, err := st.write.ExecContext(ctx, stmt); err != nil {
@@ -1083,4 +1084,52 @@ func TestContextCancellationPassesThrough(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Decide with a cancelled context = %v, want context.Canceled in the chain", err)
 	}
+}
+
+func TestCountsFromCountersMatchCountedRows(t *testing.T) {
+	st, _ := fixtureStore(t)
+	if _, err := st.Decide(ctx, "cert-1", "mgr", []certsum.ReviewDecision{approve("i-c1"), approve("i-c2"), approve("i-a1")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"", "completed eq true", "completed eq false", "completed ne true", "completed ne false"} {
+		var filter, counted = mustFilterOrNil(t, f, certsum.IdentitySummarySchema), 0
+		// "name sw \"\"" matches every name but is not a shape the counters answer, so the rows
+		// are counted.
+		rowsFilter := mustFilter(t, `name sw ""`, certsum.IdentitySummarySchema)
+		if filter != nil {
+			rowsFilter = mustFilter(t, f+` and name sw ""`, certsum.IdentitySummarySchema)
+		}
+		fast, err := st.ListIdentitySummaries(ctx, "cert-1", certsum.ListQuery{Limit: 1, Count: true, Filter: filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := st.ListIdentitySummaries(ctx, "cert-1", certsum.ListQuery{Limit: 250, Count: true, Filter: rowsFilter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted = len(slow.Items)
+		if fast.Total != slow.Total || fast.Total != counted {
+			t.Errorf("identity summaries %q: counter total %d, counted total %d, rows %d", f, fast.Total, slow.Total, counted)
+		}
+		itemFilter := mustFilterOrNil(t, f, certsum.ReviewItemSchema)
+		fastItems, err := st.ListReviewItems(ctx, "cert-1", certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 1, Count: true, Filter: itemFilter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		allItems, err := st.ListReviewItems(ctx, "cert-1", certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 250, Filter: itemFilter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fastItems.Total != len(allItems.Items) {
+			t.Errorf("review items %q: counter total %d, rows %d", f, fastItems.Total, len(allItems.Items))
+		}
+	}
+}
+
+func mustFilterOrNil(tb testing.TB, raw string, s *query.Schema) query.Expr {
+	tb.Helper()
+	if raw == "" {
+		return nil
+	}
+	return mustFilter(tb, raw, s)
 }

@@ -52,11 +52,12 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 		return t.summary(), nil
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		key, err := certKey(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
 		args := newArgs()
-		cond := "s.cert_id = " + args.Add(certID)
+		cond := "s.cert_key = " + args.Add(key)
 		w, err := sqlq.Where(certsum.DecisionSummarySchema, filter, args)
 		if err != nil {
 			return certsum.Invalidf("filters", "%v", err)
@@ -78,7 +79,8 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q certsum.ListQuery) (certsum.Page[certsum.IdentitySummary], error) {
 	page := certsum.Page[certsum.IdentitySummary]{Items: []certsum.IdentitySummary{}}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		key, err := certKey(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
 		l := listQuery{
@@ -87,7 +89,19 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			countSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
 			args:      newArgs(),
 		}
-		l.where = append(l.where, "s.cert_id = "+l.args.Add(certID))
+		l.where = append(l.where, "s.cert_key = "+l.args.Add(key))
+		known := -1
+		if q.Count {
+			// The certification's counters answer the usual counts without counting rows.
+			var total, completed int
+			if err := tx.QueryRowContext(ctx, `SELECT identities_total, identities_completed FROM certifications WHERE key = ?`,
+				key).Scan(&total, &completed); err != nil {
+				return err
+			}
+			if n, ok := countFromCounters(q.Filter, total, completed); ok {
+				known, q.Count = n, false
+			}
+		}
 		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
 			var is certsum.IdentitySummary
 			if err := rows.Scan(&is.ID, &is.Name, &is.IdentityID, &is.Completed); err != nil {
@@ -96,6 +110,9 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			page.Items = append(page.Items, is)
 			return nil
 		})
+		if known >= 0 {
+			total = known
+		}
 		page.Total = total
 		return err
 	})
@@ -105,16 +122,46 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 	return page, nil
 }
 
+// countFromCounters answers the count of a list whose filter is absent or is exactly a test
+// of completed ("completed eq false", "completed ne true", …) from the stored total and
+// completed counters; ok is false for any other filter.
+func countFromCounters(filter query.Expr, total, completed int) (n int, ok bool) {
+	if filter == nil {
+		return total, true
+	}
+	c, isCompare := filter.(*query.Compare)
+	if !isCompare || c.Field != "completed" {
+		return 0, false
+	}
+	b, isBool := c.Value.(query.BoolLit)
+	if !isBool {
+		return 0, false
+	}
+	want := b.Value
+	switch c.Op {
+	case query.OpEq:
+	case query.OpNe:
+		want = !want
+	default:
+		return 0, false
+	}
+	if want {
+		return completed, true
+	}
+	return total - completed, true
+}
+
 // GetIdentitySummary returns one identity summary of the certification. Errors: not_found
 // (certification, or summary not in it).
 func (s *Store) GetIdentitySummary(ctx context.Context, certID, id string) (*certsum.IdentitySummary, error) {
 	var out certsum.IdentitySummary
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		key, err := certKey(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `SELECT id, name, identity_id, completed FROM identity_summaries
-			WHERE id = ? AND cert_id = ?`, id, certID).Scan(&out.ID, &out.Name, &out.IdentityID, &out.Completed)
+		err = tx.QueryRowContext(ctx, `SELECT id, name, identity_id, completed FROM identity_summaries
+			WHERE id = ? AND cert_key = ?`, id, key).Scan(&out.ID, &out.Name, &out.IdentityID, &out.Completed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return certsum.NotFoundf("identity summary %q not found in certification %q", id, certID)
 		}
@@ -135,7 +182,8 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 		return page, fmt.Errorf("list access summaries: %w", err)
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		key, err := certKey(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
 		l := listQuery{
@@ -144,7 +192,7 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			countSQL:  `SELECT COUNT(*) FROM access_summaries a`,
 			args:      newArgs(),
 		}
-		l.where = append(l.where, "a.cert_id = "+l.args.Add(certID), "a.access_type = "+l.args.Add(string(t)))
+		l.where = append(l.where, "a.cert_key = "+l.args.Add(key), "a.access_type = "+l.args.Add(string(t)))
 		var items []accessItem
 		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
 			var ai accessItem

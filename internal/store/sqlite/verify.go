@@ -60,8 +60,9 @@ type verifier struct {
 	tx     *sql.Tx
 	fix    bool
 	drifts []certsum.Drift
-	// certs holds each certification's recount, built from its identity summaries' recounts.
-	certs map[string]*certRecount
+	// certs holds each certification's recount (by key), built from its identity summaries'
+	// recounts.
+	certs map[int64]*certRecount
 }
 
 type certRecount struct {
@@ -96,25 +97,26 @@ var setCounters = func() string {
 }()
 
 func (v *verifier) summaries() error {
-	rows, err := v.tx.QueryContext(v.ctx, `SELECT s.id, s.cert_id, `+counterList("s", false)+`, `+counterList("a", false)+`
+	rows, err := v.tx.QueryContext(v.ctx, `SELECT s.key, s.id, s.cert_key, `+counterList("s", false)+`, `+counterList("a", false)+`
 		FROM identity_summaries s
-		LEFT JOIN (SELECT identity_summary_id AS sid, `+aggregates+` FROM review_items GROUP BY identity_summary_id) a
-			ON a.sid = s.id
-		ORDER BY s.cert_id, s.id`)
+		LEFT JOIN (SELECT summary_key AS sk, `+aggregates+` FROM review_items GROUP BY summary_key) a
+			ON a.sk = s.key
+		ORDER BY s.cert_key, s.id`)
 	if err != nil {
 		return err
 	}
 	type fixRow struct {
-		id string
-		t  tally
+		key int64
+		t   tally
 	}
 	var fixes []fixRow
-	v.certs = map[string]*certRecount{}
+	v.certs = map[int64]*certRecount{}
 	for rows.Next() {
-		var id, cert string
+		var key, cert int64
+		var id string
 		var stored, actual tally
 		var nullable [12]sql.NullInt64
-		dest := append([]any{&id, &cert}, scanTally(&stored)...)
+		dest := append([]any{&key, &id, &cert}, scanTally(&stored)...)
 		for i := range nullable {
 			dest = append(dest, &nullable[i])
 		}
@@ -126,7 +128,7 @@ func (v *verifier) summaries() error {
 			actual[i/3][i%3] = int(n.Int64)
 		}
 		if v.compare(kindIdentitySummary, id, stored, actual) {
-			fixes = append(fixes, fixRow{id, actual})
+			fixes = append(fixes, fixRow{key, actual})
 		}
 		c := v.certs[cert]
 		if c == nil {
@@ -145,8 +147,8 @@ func (v *verifier) summaries() error {
 		return nil
 	}
 	for _, f := range fixes {
-		if _, err := v.tx.ExecContext(v.ctx, `UPDATE identity_summaries SET `+setCounters+` WHERE id = ?`,
-			append(f.t.args(), f.id)...); err != nil {
+		if _, err := v.tx.ExecContext(v.ctx, `UPDATE identity_summaries SET `+setCounters+` WHERE key = ?`,
+			append(f.t.args(), f.key)...); err != nil {
 			return err
 		}
 	}
@@ -154,26 +156,27 @@ func (v *verifier) summaries() error {
 }
 
 func (v *verifier) certifications() error {
-	rows, err := v.tx.QueryContext(v.ctx, `SELECT id, `+counterList("c", false)+`, identities_total, identities_completed
+	rows, err := v.tx.QueryContext(v.ctx, `SELECT key, id, `+counterList("c", false)+`, identities_total, identities_completed
 		FROM certifications c ORDER BY id`)
 	if err != nil {
 		return err
 	}
 	type fixRow struct {
-		id string
-		r  certRecount
+		key int64
+		r   certRecount
 	}
 	var fixes []fixRow
 	for rows.Next() {
+		var key int64
 		var id string
 		var stored tally
 		var identities, complete int
-		if err := rows.Scan(append(append([]any{&id}, scanTally(&stored)...), &identities, &complete)...); err != nil {
+		if err := rows.Scan(append(append([]any{&key, &id}, scanTally(&stored)...), &identities, &complete)...); err != nil {
 			rows.Close()
 			return err
 		}
 		actual := certRecount{}
-		if r := v.certs[id]; r != nil {
+		if r := v.certs[key]; r != nil {
 			actual = *r
 		}
 		differ := v.compare(kindCertification, id, stored, actual.t)
@@ -186,7 +189,7 @@ func (v *verifier) certifications() error {
 			differ = true
 		}
 		if differ {
-			fixes = append(fixes, fixRow{id, actual})
+			fixes = append(fixes, fixRow{key, actual})
 		}
 	}
 	rows.Close()
@@ -198,8 +201,8 @@ func (v *verifier) certifications() error {
 	}
 	for _, f := range fixes {
 		if _, err := v.tx.ExecContext(v.ctx, `UPDATE certifications SET `+setCounters+`,
-			identities_total = ?, identities_completed = ?, version = version + 1 WHERE id = ?`,
-			append(f.r.t.args(), f.r.identities, f.r.complete, f.id)...); err != nil {
+			identities_total = ?, identities_completed = ?, version = version + 1 WHERE key = ?`,
+			append(f.r.t.args(), f.r.identities, f.r.complete, f.key)...); err != nil {
 			return err
 		}
 	}
@@ -208,25 +211,25 @@ func (v *verifier) certifications() error {
 
 func (v *verifier) access() error {
 	rows, err := v.tx.QueryContext(v.ctx, `WITH actual AS (
-			SELECT cert_id, access_type, access_id, MIN(access_name) AS name, MIN(ent_source_name) AS ent_source_name,
+			SELECT cert_key, access_type, access_id, MIN(access_name) AS name, MIN(ent_source_name) AS ent_source_name,
 				MIN(ap_source_name) AS ap_source_name, COUNT(*) AS total, COUNT(decision) AS decided
-			FROM review_items GROUP BY cert_id, access_type, access_id)
-		SELECT x.cert_id, x.access_type, x.access_id, x.name, x.ent_source_name, x.ap_source_name,
+			FROM review_items WHERE access_type != 'ACCOUNT' GROUP BY cert_key, access_type, access_id)
+		SELECT c.id, x.cert_key, x.access_type, x.access_id, x.name, x.ent_source_name, x.ap_source_name,
 			x.stored_total, x.stored_decided, x.total, x.decided
 		FROM (
-			SELECT a.cert_id, a.access_type, a.access_id, a.name, a.ent_source_name, a.ap_source_name,
+			SELECT a.cert_key, a.access_type, a.access_id, a.name, a.ent_source_name, a.ap_source_name,
 				st.items_total AS stored_total, st.items_decided AS stored_decided, a.total, a.decided
 			FROM actual a LEFT JOIN access_summaries st
-				ON st.cert_id = a.cert_id AND st.access_type = a.access_type AND st.access_id = a.access_id
+				ON st.cert_key = a.cert_key AND st.access_type = a.access_type AND st.access_id = a.access_id
 			UNION ALL
-			SELECT st.cert_id, st.access_type, st.access_id, st.name, st.ent_source_name, st.ap_source_name,
+			SELECT st.cert_key, st.access_type, st.access_id, st.name, st.ent_source_name, st.ap_source_name,
 				st.items_total, st.items_decided, 0, 0
 			FROM access_summaries st
 			WHERE NOT EXISTS (SELECT 1 FROM review_items i
-				WHERE i.cert_id = st.cert_id AND i.access_type = st.access_type AND i.access_id = st.access_id)
-		) x
+				WHERE i.cert_key = st.cert_key AND i.access_type = st.access_type AND i.access_id = st.access_id)
+		) x JOIN certifications c ON c.key = x.cert_key
 		WHERE x.stored_total IS NOT x.total OR x.stored_decided IS NOT x.decided
-		ORDER BY x.cert_id, x.access_type, x.access_id`)
+		ORDER BY c.id, x.access_type, x.access_id`)
 	if err != nil {
 		return err
 	}
@@ -239,13 +242,14 @@ func (v *verifier) access() error {
 	var fixes []fixRow
 	for rows.Next() {
 		var f fixRow
+		var certID string
 		var storedTotal, storedDecided sql.NullInt64
-		if err := rows.Scan(&f.key.cert, &f.key.typ, &f.key.id, &f.name, &f.ent, &f.ap,
+		if err := rows.Scan(&certID, &f.key.cert, &f.key.typ, &f.key.id, &f.name, &f.ent, &f.ap,
 			&storedTotal, &storedDecided, &f.total, &f.decided); err != nil {
 			rows.Close()
 			return err
 		}
-		id := f.key.cert + "/" + string(f.key.typ) + "/" + f.key.id
+		id := certID + "/" + string(f.key.typ) + "/" + f.key.id
 		if int(storedTotal.Int64) != f.total || !storedTotal.Valid {
 			v.report(kindAccessSummary, id, "itemsTotal", int(storedTotal.Int64), f.total)
 		}
@@ -264,13 +268,13 @@ func (v *verifier) access() error {
 	for _, f := range fixes {
 		var err error
 		if f.total == 0 {
-			_, err = v.tx.ExecContext(v.ctx, `DELETE FROM access_summaries WHERE cert_id = ? AND access_type = ? AND access_id = ?`,
+			_, err = v.tx.ExecContext(v.ctx, `DELETE FROM access_summaries WHERE cert_key = ? AND access_type = ? AND access_id = ?`,
 				f.key.cert, f.key.typ, f.key.id)
 		} else {
 			_, err = v.tx.ExecContext(v.ctx, `INSERT INTO access_summaries
-				(cert_id, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
+				(cert_key, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (cert_id, access_type, access_id) DO UPDATE SET
+				ON CONFLICT (cert_key, access_type, access_id) DO UPDATE SET
 					items_total = excluded.items_total, items_decided = excluded.items_decided`,
 				f.key.cert, f.key.typ, f.key.id, f.name, f.ent, f.ap, f.total, f.decided)
 		}

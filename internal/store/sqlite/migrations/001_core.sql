@@ -2,8 +2,9 @@
 -- summaries, review items, the append-only decision audit trail and per-certification access
 -- summaries. Times are TEXT in certsum.TimeLayout (UTC, milliseconds); booleans are 0/1.
 -- Column names match the Column strings of certsum's query schemas (schema.go), so the SQL
--- compiled by sqlq plugs into the list queries unchanged. Derived flags (completed, made,
--- totals) are generated columns so that they can never disagree with the counters.
+-- compiled by sqlq plugs into the list queries unchanged (review items through the
+-- review_item_rows view). Derived flags (completed, made, totals) are generated columns so
+-- that they can never disagree with the counters.
 
 CREATE TABLE identities (
 	id         TEXT PRIMARY KEY,
@@ -114,7 +115,7 @@ CREATE TABLE role_entitlements (
 
 -- alerts is a JSON array of CampaignAlert; filter and source_owner_campaign_info are JSON or NULL.
 CREATE TABLE campaigns (
-	id                            TEXT PRIMARY KEY,
+	id                            TEXT PRIMARY KEY COLLATE NOCASE,
 	name                          TEXT NOT NULL,
 	description                   TEXT,
 	deadline                      TEXT,
@@ -134,16 +135,22 @@ CREATE TABLE campaigns (
 	source_owner_campaign_info    TEXT,
 	mandatory_comment_requirement TEXT NOT NULL
 );
-CREATE INDEX campaigns_name ON campaigns(name, id);
-CREATE INDEX campaigns_created ON campaigns(created, id);
+CREATE INDEX campaigns_name ON campaigns(name, id COLLATE BINARY);
+CREATE INDEX campaigns_created ON campaigns(created, id COLLATE BINARY);
 CREATE INDEX campaigns_status ON campaigns(status);
+
+-- The public ids of certifications, identity summaries and review items are TEXT; the big
+-- tables refer to their parents by the integer key, which keeps rows and indexes small.
+-- Every id a filter can name is COLLATE NOCASE, the comparison the filter language uses, so
+-- that eq and in filters on ids are index lookups.
 
 -- One reviewer's certification. The per-type counters (ent_* entitlements, ap_* access
 -- profiles, role_*, acct_* accounts) count review items: total, approved, revoked. They answer
 -- the unfiltered decision summary from one row. reassignment is the Reassignment as JSON.
 CREATE TABLE certifications (
-	id                   TEXT PRIMARY KEY,
-	campaign_id          TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+	key                  INTEGER PRIMARY KEY,
+	id                   TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	campaign_id          TEXT NOT NULL COLLATE NOCASE REFERENCES campaigns(id) ON DELETE CASCADE,
 	name                 TEXT NOT NULL,
 	reviewer_id          TEXT NOT NULL,
 	reviewer_type        TEXT NOT NULL CHECK (reviewer_type IN ('IDENTITY', 'GOVERNANCE_GROUP')),
@@ -176,15 +183,16 @@ CREATE TABLE certifications (
 );
 CREATE INDEX certifications_campaign ON certifications(campaign_id, reviewer_type, reviewer_id);
 CREATE INDEX certifications_reviewer ON certifications(reviewer_id);
-CREATE INDEX certifications_name ON certifications(name, id);
-CREATE INDEX certifications_due ON certifications(due, id);
-CREATE INDEX certifications_signed ON certifications(signed, id);
+CREATE INDEX certifications_name ON certifications(name, id COLLATE BINARY);
+CREATE INDEX certifications_due ON certifications(due, id COLLATE BINARY);
+CREATE INDEX certifications_signed ON certifications(signed, id COLLATE BINARY);
 
 -- One identity under review in one certification, with the same per-type counters over that
 -- identity's review items. name is the identity's name, copied for filters and sorting.
 CREATE TABLE identity_summaries (
-	id            TEXT PRIMARY KEY,
-	cert_id       TEXT NOT NULL REFERENCES certifications(id) ON DELETE CASCADE,
+	key           INTEGER PRIMARY KEY,
+	id            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	cert_key      INTEGER NOT NULL REFERENCES certifications(key) ON DELETE CASCADE,
 	identity_id   TEXT NOT NULL REFERENCES identities(id),
 	name          TEXT NOT NULL,
 	ent_total     INTEGER NOT NULL DEFAULT 0,
@@ -202,10 +210,10 @@ CREATE TABLE identity_summaries (
 	items_total   INTEGER GENERATED ALWAYS AS (ent_total + ap_total + role_total + acct_total) VIRTUAL,
 	items_decided INTEGER GENERATED ALWAYS AS (ent_approved + ent_revoked + ap_approved + ap_revoked + role_approved + role_revoked + acct_approved + acct_revoked) VIRTUAL,
 	completed     INTEGER GENERATED ALWAYS AS (items_decided = items_total) VIRTUAL,
-	UNIQUE (cert_id, identity_id)
+	UNIQUE (cert_key, identity_id)
 );
-CREATE INDEX identity_summaries_name ON identity_summaries(cert_id, name, id);
-CREATE INDEX identity_summaries_completed ON identity_summaries(cert_id, completed, name, id);
+CREATE INDEX identity_summaries_name ON identity_summaries(cert_key, name, id COLLATE BINARY);
+CREATE INDEX identity_summaries_completed ON identity_summaries(cert_key, completed, name, id COLLATE BINARY);
 
 -- One identity × one access item. access_name, ent_source_name (entitlement items) and
 -- ap_source_name (access-profile items) are copied from the inventory for filters and sorting.
@@ -213,32 +221,42 @@ CREATE INDEX identity_summaries_completed ON identity_summaries(cert_id, complet
 -- under review for ACCOUNT items. The decision columns hold the current decision only; the
 -- history is in decisions.
 CREATE TABLE review_items (
-	id                  TEXT PRIMARY KEY,
-	cert_id             TEXT NOT NULL REFERENCES certifications(id) ON DELETE CASCADE,
-	identity_summary_id TEXT NOT NULL REFERENCES identity_summaries(id),
-	access_type         TEXT NOT NULL CHECK (access_type IN ('ENTITLEMENT', 'ACCESS_PROFILE', 'ROLE', 'ACCOUNT')),
-	access_id           TEXT NOT NULL,
-	access_name         TEXT NOT NULL,
-	ent_source_name     TEXT,
-	ap_source_name      TEXT,
-	account_id          TEXT REFERENCES accounts(id),
-	new_access          INTEGER NOT NULL DEFAULT 0,
-	decision            TEXT CHECK (decision IN ('APPROVE', 'REVOKE')),
-	comments            TEXT,
-	proposed_end_date   TEXT,
-	bulk                INTEGER NOT NULL DEFAULT 0,
-	recommendation      TEXT,
-	completed           INTEGER GENERATED ALWAYS AS (decision IS NOT NULL) VIRTUAL
+	key               INTEGER PRIMARY KEY,
+	id                TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	cert_key          INTEGER NOT NULL REFERENCES certifications(key) ON DELETE CASCADE,
+	summary_key       INTEGER NOT NULL REFERENCES identity_summaries(key),
+	access_type       TEXT NOT NULL CHECK (access_type IN ('ENTITLEMENT', 'ACCESS_PROFILE', 'ROLE', 'ACCOUNT')),
+	access_id         TEXT NOT NULL COLLATE NOCASE,
+	access_name       TEXT NOT NULL,
+	ent_source_name   TEXT,
+	ap_source_name    TEXT,
+	account_id        TEXT REFERENCES accounts(id),
+	new_access        INTEGER NOT NULL DEFAULT 0,
+	decision          TEXT CHECK (decision IN ('APPROVE', 'REVOKE')),
+	comments          TEXT,
+	proposed_end_date TEXT,
+	bulk              INTEGER NOT NULL DEFAULT 0,
+	recommendation    TEXT,
+	completed         INTEGER GENERATED ALWAYS AS (decision IS NOT NULL) VIRTUAL
 );
-CREATE INDEX review_items_access ON review_items(cert_id, access_type, access_id, decision);
-CREATE INDEX review_items_summary ON review_items(identity_summary_id, access_type, decision);
-CREATE INDEX review_items_name ON review_items(cert_id, access_name);
+CREATE INDEX review_items_access ON review_items(cert_key, access_id, access_type, decision);
+CREATE INDEX review_items_summary ON review_items(summary_key, access_type, decision);
+CREATE INDEX review_items_name ON review_items(cert_key, access_name);
 
--- The append-only audit trail of decisions. It has no foreign keys so that it outlives the
--- certifications it describes; triggers refuse updates and deletes.
+-- review_item_rows is review_items with the identity summary's public id, the columns that
+-- certsum.ReviewItemSchema names under alias i.
+CREATE VIEW review_item_rows AS
+SELECT r.key, r.id, r.cert_key, r.summary_key, ss.id AS identity_summary_id, r.access_type, r.access_id,
+	r.access_name, r.ent_source_name, r.ap_source_name, r.account_id, r.new_access, r.decision, r.comments,
+	r.proposed_end_date, r.bulk, r.recommendation, r.completed
+FROM review_items r JOIN identity_summaries ss ON ss.key = r.summary_key;
+
+-- The append-only audit trail of decisions. It names certifications and items by their
+-- public ids and has no foreign keys, so that it outlives what it describes; triggers refuse
+-- updates and deletes.
 CREATE TABLE decisions (
 	seq               INTEGER PRIMARY KEY,
-	id                TEXT NOT NULL UNIQUE,
+	id                TEXT NOT NULL,
 	cert_id           TEXT NOT NULL,
 	item_id           TEXT NOT NULL,
 	decided_by        TEXT NOT NULL,
@@ -262,20 +280,20 @@ BEGIN
 END;
 
 -- One distinct access item (type + id) of a certification with how many of the
--- certification's review items target it and how many of those are decided.
+-- certification's review items target it and how many of those are decided. Accounts have
+-- none: the API lists access summaries of roles, access profiles and entitlements only.
+-- A certification holds at most one row per catalog item, so these lists stay short.
 CREATE TABLE access_summaries (
-	cert_id         TEXT NOT NULL REFERENCES certifications(id) ON DELETE CASCADE,
-	access_type     TEXT NOT NULL,
-	access_id       TEXT NOT NULL,
+	cert_key        INTEGER NOT NULL REFERENCES certifications(key) ON DELETE CASCADE,
+	access_type     TEXT NOT NULL CHECK (access_type IN ('ENTITLEMENT', 'ACCESS_PROFILE', 'ROLE')),
+	access_id       TEXT NOT NULL COLLATE NOCASE,
 	name            TEXT NOT NULL,
 	ent_source_name TEXT,
 	ap_source_name  TEXT,
 	items_total     INTEGER NOT NULL DEFAULT 0,
 	items_decided   INTEGER NOT NULL DEFAULT 0,
 	completed       INTEGER GENERATED ALWAYS AS (items_decided = items_total) VIRTUAL,
-	PRIMARY KEY (cert_id, access_type, access_id)
+	PRIMARY KEY (cert_key, access_type, access_id)
 ) WITHOUT ROWID;
-CREATE INDEX access_summaries_name ON access_summaries(cert_id, access_type, name, access_id);
-CREATE INDEX access_summaries_completed ON access_summaries(cert_id, access_type, completed, name, access_id);
-CREATE INDEX access_summaries_ent_source ON access_summaries(cert_id, access_type, ent_source_name);
-CREATE INDEX access_summaries_ap_source ON access_summaries(cert_id, access_type, ap_source_name);
+CREATE INDEX access_summaries_name ON access_summaries(cert_key, access_type, name, access_id COLLATE BINARY);
+CREATE INDEX access_summaries_completed ON access_summaries(cert_key, access_type, completed, name, access_id COLLATE BINARY);

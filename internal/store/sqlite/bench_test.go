@@ -1,0 +1,289 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/demo"
+)
+
+// The benchmarks run over the demo dataset (CERTSUM_BENCH_IDENTITIES identities, 100,000 by
+// default, seed 1). The database is built once and cached in os.TempDir() under a name keyed
+// by seed, size and the migrations, or kept at CERTSUM_BENCH_DB when that is set.
+//
+//	go test -run '^$' -bench . -benchtime 2s ./internal/store/sqlite/
+
+const benchSeed = 1
+
+var (
+	benchOnce sync.Once
+	benchPath string
+	benchErr  error
+)
+
+func benchIdentities() int {
+	if v, err := strconv.Atoi(os.Getenv("CERTSUM_BENCH_IDENTITIES")); err == nil && v > 0 {
+		return v
+	}
+	return 100_000
+}
+
+// migrationsHash names the schema the cached database was built with.
+func migrationsHash() string {
+	h := sha256.New()
+	names, _ := fs.Glob(migrationFS, "migrations/*.sql")
+	sort.Strings(names)
+	for _, n := range names {
+		b, _ := migrationFS.ReadFile(n)
+		h.Write([]byte(n))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// benchDB returns the path of the cached demo database, building it on first use.
+func benchDB(b *testing.B) string {
+	b.Helper()
+	benchOnce.Do(func() {
+		n := benchIdentities()
+		benchPath = os.Getenv("CERTSUM_BENCH_DB")
+		if benchPath == "" {
+			benchPath = filepath.Join(os.TempDir(), fmt.Sprintf("certsum-bench-seed%d-%d-%s.db", benchSeed, n, migrationsHash()))
+		}
+		if _, err := os.Stat(benchPath); err == nil {
+			return
+		}
+		start := time.Now()
+		ds := demo.Generate(demo.Options{Identities: n, Seed: benchSeed})
+		generated := time.Since(start)
+		tmp := benchPath + ".building"
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(tmp + suffix)
+		}
+		st, err := Open(context.Background(), tmp, Options{})
+		if err != nil {
+			benchErr = err
+			return
+		}
+		start = time.Now()
+		if err := st.Load(context.Background(), ds, nil); err != nil {
+			_ = st.Close()
+			benchErr = err
+			return
+		}
+		loaded := time.Since(start)
+		if _, err := st.write.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			benchErr = err
+		}
+		_ = st.Close()
+		if benchErr == nil {
+			benchErr = os.Rename(tmp, benchPath)
+		}
+		s := demo.Summarize(ds)
+		fmt.Fprintf(os.Stderr, "built %s: %d identities, %d certifications, %d review items; generate %s, load %s\n",
+			benchPath, s.Identities, s.Certifications, s.Items, generated.Round(time.Millisecond), loaded.Round(time.Millisecond))
+	})
+	if benchErr != nil {
+		b.Fatalf("build benchmark database: %v", benchErr)
+	}
+	return benchPath
+}
+
+// benchStore opens the cached database. Benchmarks that write get their own copy.
+func benchStore(b *testing.B, writable bool) *Store {
+	b.Helper()
+	path := benchDB(b)
+	if writable {
+		dst := filepath.Join(b.TempDir(), "bench.db")
+		if err := copyFile(path, dst); err != nil {
+			b.Fatal(err)
+		}
+		path = dst
+	}
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o600)
+}
+
+// largest returns the certification with the most review items and the ids of its identity
+// summaries in name order.
+func largest(b *testing.B, st *Store) (string, []string) {
+	b.Helper()
+	var id string
+	if err := st.read.QueryRowContext(context.Background(),
+		`SELECT id FROM certifications ORDER BY decisions_total DESC, id LIMIT 1`).Scan(&id); err != nil {
+		b.Fatal(err)
+	}
+	rows, err := st.read.QueryContext(context.Background(),
+		`SELECT id FROM identity_summaries WHERE cert_id = ? ORDER BY name, id`, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var sids []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			b.Fatal(err)
+		}
+		sids = append(sids, s)
+	}
+	return id, sids
+}
+
+func BenchmarkDecisionSummary(b *testing.B) {
+	st := benchStore(b, false)
+	cert, sids := largest(b, st)
+	ten := `identitySummary.id in (`
+	for i := 0; i < 10 && i < len(sids); i++ {
+		if i > 0 {
+			ten += ", "
+		}
+		ten += strconv.Quote(sids[i*len(sids)/10])
+	}
+	ten += ")"
+	filter := mustFilter(b, ten, certsum.DecisionSummarySchema)
+	b.Run("unfiltered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.DecisionSummary(context.Background(), cert, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("10 identity summaries", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.DecisionSummary(context.Background(), cert, filter); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkIdentitySummaries(b *testing.B) {
+	st := benchStore(b, false)
+	cert, sids := largest(b, st)
+	open := mustFilter(b, `completed eq false`, certsum.IdentitySummarySchema)
+	var openCount int
+	if err := st.read.QueryRowContext(context.Background(),
+		`SELECT COUNT(*) FROM identity_summaries WHERE cert_id = ? AND completed = 0`, cert).Scan(&openCount); err != nil {
+		b.Fatal(err)
+	}
+	last := func(n int) int { return max(0, (n-1)/certsum.MaxLimit*certsum.MaxLimit) }
+	cases := []struct {
+		name string
+		q    certsum.ListQuery
+	}{
+		{"first page", certsum.ListQuery{Limit: 250, Count: true}},
+		{"last page", certsum.ListQuery{Limit: 250, Offset: last(len(sids)), Count: true}},
+		{"first page completed eq false", certsum.ListQuery{Limit: 250, Count: true, Filter: open}},
+		{"last page completed eq false", certsum.ListQuery{Limit: 250, Offset: last(openCount), Count: true, Filter: open}},
+		{"first page no count", certsum.ListQuery{Limit: 250}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				p, err := st.ListIdentitySummaries(context.Background(), cert, tc.q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(p.Items) == 0 {
+					b.Fatal("empty page")
+				}
+			}
+		})
+	}
+	b.Logf("largest certification %s: %d identity summaries, %d open", cert, len(sids), openCount)
+}
+
+func BenchmarkAccessSummaries(b *testing.B) {
+	st := benchStore(b, false)
+	cert, _ := largest(b, st)
+	for _, t := range []certsum.DtoType{certsum.TypeRole, certsum.TypeAccessProfile, certsum.TypeEntitlement} {
+		b.Run(string(t)+" first page", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := st.ListAccessSummaries(context.Background(), cert, t, certsum.ListQuery{Limit: 250, Count: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("ENTITLEMENT completed eq false count only", func(b *testing.B) {
+		q := certsum.ListQuery{Limit: 0, Count: true, Filter: mustFilter(b, `completed eq false`, certsum.AccessSummarySchema)}
+		for b.Loop() {
+			if _, err := st.ListAccessSummaries(context.Background(), cert, certsum.TypeEntitlement, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkReviewItemsFirstPage(b *testing.B) {
+	st := benchStore(b, false)
+	cert, _ := largest(b, st)
+	for b.Loop() {
+		if _, err := st.ListReviewItems(context.Background(), cert, certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 250, Count: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecide250 decides 250 open items of the largest certification per operation,
+// alternating APPROVE and REVOKE so that every decision changes every counter.
+func BenchmarkDecide250(b *testing.B) {
+	st := benchStore(b, true)
+	cert, _ := largest(b, st)
+	rows, err := st.read.QueryContext(context.Background(), `SELECT id FROM review_items WHERE cert_id = ? ORDER BY id`, cert)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) < 250 {
+		b.Skipf("the largest certification has only %d items", len(ids))
+	}
+	round := 0
+	for b.Loop() {
+		start := (round * 250) % (len(ids) - 249)
+		body := make([]certsum.ReviewDecision, 250)
+		for i := range body {
+			d := certsum.Approve
+			if (i+round)%2 == 0 {
+				d = certsum.Revoke
+			}
+			body[i] = certsum.ReviewDecision{ID: ids[start+i], Decision: d, Bulk: ptr(true), Comments: ptr("benchmark")}
+		}
+		round++
+		if _, err := st.Decide(context.Background(), cert, "bench", body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
