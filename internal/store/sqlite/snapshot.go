@@ -29,7 +29,7 @@ func (s *Store) ReadCertification(ctx context.Context, certID string, items func
 		if err != nil {
 			return err
 		}
-		if snap.Summaries, err = readSummaries(ctx, tx, `s.cert_id = ?`, certID); err != nil {
+		if snap.Summaries, err = readSummaries(ctx, tx, `s.cert_key = (SELECT key FROM certifications WHERE id = ?)`, certID); err != nil {
 			return err
 		}
 		if snap.Access, err = readAccess(ctx, tx, certID, nil, true); err != nil {
@@ -69,7 +69,7 @@ func (s *Store) ReadChanges(ctx context.Context, certID string, itemIDs []string
 		if len(itemIDs) == 0 {
 			return nil
 		}
-		rows, err := tx.QueryContext(ctx, itemRecordSelect+` WHERE i.cert_id = ? AND i.id IN (SELECT value FROM json_each(?))`,
+		rows, err := tx.QueryContext(ctx, itemRecordSelect+` WHERE i.cert_key = (SELECT key FROM certifications WHERE id = ?) AND i.id IN (SELECT value FROM json_each(?))`,
 			certID, idList(itemIDs))
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func readSummaries(ctx context.Context, tx *sql.Tx, cond string, arg any) ([]cer
 // the full read derives them from the review items; refs never name them.
 func readAccess(ctx context.Context, tx *sql.Tx, certID string, refs []certsum.AccessRef, withDetails bool) ([]certsum.AccessRecord, error) {
 	q := `SELECT a.access_type, a.access_id, a.name, a.ent_source_name, a.ap_source_name, a.items_total, a.items_decided
-		FROM access_summaries a WHERE a.cert_id = ? AND a.access_type != 'ACCOUNT'`
+		FROM access_summaries a WHERE a.cert_key = (SELECT key FROM certifications WHERE id = ?) AND a.access_type != 'ACCOUNT'`
 	args := []any{certID}
 	if refs != nil {
 		byType := map[certsum.DtoType][]string{}
@@ -241,7 +241,7 @@ func readAccess(ctx context.Context, tx *sql.Tx, certID string, refs []certsum.A
 			idList(byType[certsum.TypeRole]))
 	} else {
 		q += ` UNION ALL SELECT 'ACCOUNT', i.access_id, MIN(i.access_name), NULL, NULL, COUNT(*), COUNT(i.decision)
-			FROM review_items i WHERE i.cert_id = ? AND i.access_type = 'ACCOUNT' GROUP BY i.access_id`
+			FROM review_items i WHERE i.cert_key = (SELECT key FROM certifications WHERE id = ?) AND i.access_type = 'ACCOUNT' GROUP BY i.access_id`
 		args = append(args, certID)
 	}
 	rows, err := tx.QueryContext(ctx, q, args...)
@@ -281,7 +281,7 @@ func readAccess(ctx context.Context, tx *sql.Tx, certID string, refs []certsum.A
 
 // itemRecordSelect reads review items as certsum.ItemRecord (see scanItemRecord).
 const itemRecordSelect = `SELECT i.id, i.identity_summary_id, i.access_type, i.access_id, i.account_id,
-	i.new_access, i.decision, i.comments FROM review_items i`
+	i.new_access, i.decision, i.comments FROM review_item_rows i`
 
 func scanItemRecord(r rowScanner) (certsum.ItemRecord, error) {
 	var it certsum.ItemRecord
@@ -295,7 +295,7 @@ func scanItemRecord(r rowScanner) (certsum.ItemRecord, error) {
 // streamItems calls fn for every review item of the certification and returns the ids of
 // the accounts they name.
 func streamItems(ctx context.Context, tx *sql.Tx, certID string, fn func(certsum.ItemRecord) error) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, itemRecordSelect+` WHERE i.cert_id = ?`, certID)
+	rows, err := tx.QueryContext(ctx, itemRecordSelect+` WHERE i.cert_key = (SELECT key FROM certifications WHERE id = ?)`, certID)
 	if err != nil {
 		return nil, err
 	}
