@@ -34,7 +34,6 @@ const busyTimeout = 10 * time.Second
 // cacheKiB is the page cache of every connection.
 const cacheKiB = 32 << 10
 
-
 // Options configures Open.
 type Options struct {
 	// Now is the clock; time.Now when nil.
