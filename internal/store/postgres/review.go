@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/query"
 )
 
 // MaxDecisions is how many decisions one Decide call accepts (the spec's maxItems).
@@ -87,7 +88,8 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 	}
 	page := empty
 	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		total, decided, _, _, err := certCounters(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
 		const from = ` FROM review_items i JOIN identity_summaries s ON s.id = i.identity_summary_id`
@@ -102,9 +104,11 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		if f.AccessType != "" {
 			l.where = append(l.where, fmt.Sprintf("i.access_type = %s AND i.access_id = ANY(%s)",
 				l.args.Add(string(f.AccessType)), l.args.Add(strs(f.AccessIDs))))
+		} else {
+			l.counted = func(f query.Expr) (int, bool) { return countFromCounters(f, total, decided) }
 		}
 		var items []accessItem
-		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		count, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
 			var it certsum.AccessReviewItem
 			var ai accessItem
 			var decision, account *string
@@ -127,7 +131,7 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		if err != nil {
 			return err
 		}
-		page.Total = total
+		page.Total = count
 		d, err := loadDetails(ctx, tx, items)
 		if err != nil {
 			return err

@@ -55,7 +55,8 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q certsum.ListQuery) (certsum.Page[certsum.IdentitySummary], error) {
 	page := certsum.Page[certsum.IdentitySummary]{Items: []certsum.IdentitySummary{}}
 	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
-		if err := certExists(ctx, tx, certID); err != nil {
+		_, _, total, done, err := certCounters(ctx, tx, certID)
+		if err != nil {
 			return err
 		}
 		l := listQuery{
@@ -63,9 +64,10 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			selectSQL: `SELECT s.id, s.name, s.identity_id, s.completed FROM identity_summaries s`,
 			countSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
 			args:      newArgs(),
+			counted:   func(f query.Expr) (int, bool) { return countFromCounters(f, total, done) },
 		}
 		l.where = append(l.where, "s.cert_id = "+l.args.Add(certID))
-		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		count, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
 			var is certsum.IdentitySummary
 			if err := rows.Scan(&is.ID, &is.Name, &is.IdentityID, &is.Completed); err != nil {
 				return err
@@ -73,7 +75,7 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			page.Items = append(page.Items, is)
 			return nil
 		})
-		page.Total = total
+		page.Total = count
 		return err
 	})
 	if err != nil {
