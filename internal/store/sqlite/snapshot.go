@@ -332,16 +332,23 @@ func (s *Store) OpenChangeMark(ctx context.Context) (certsum.ChangeMark, error) 
 	if err != nil {
 		return nil, fmt.Errorf("open change mark: %w", translate(err))
 	}
-	return &dataVersion{conn: conn}, nil
+	stmt, err := conn.PrepareContext(ctx, `PRAGMA data_version`)
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("open change mark: %w", translate(err))
+	}
+	return &dataVersion{conn: conn, stmt: stmt}, nil
 }
 
 // dataVersion is a certsum.ChangeMark on one dedicated read connection.
 type dataVersion struct {
 	mu   sync.Mutex
 	conn *sql.Conn
+	stmt *sql.Stmt
 }
 
-// Mark returns the connection's PRAGMA data_version.
+// Mark returns the connection's PRAGMA data_version. Each call is its own read transaction,
+// which sees every transaction committed before it began.
 func (d *dataVersion) Mark(ctx context.Context) (uint64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -349,7 +356,7 @@ func (d *dataVersion) Mark(ctx context.Context) (uint64, error) {
 		return 0, certsum.Errorf(certsum.CodeUnavailable, "the change mark is closed")
 	}
 	var v int64
-	if err := d.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+	if err := d.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, fmt.Errorf("change mark: %w", translate(err))
 	}
 	return uint64(v), nil
@@ -362,7 +369,7 @@ func (d *dataVersion) Close() error {
 	if d.conn == nil {
 		return nil
 	}
-	err := d.conn.Close()
-	d.conn = nil
+	err := errors.Join(d.stmt.Close(), d.conn.Close())
+	d.conn, d.stmt = nil, nil
 	return err
 }
