@@ -33,6 +33,10 @@ type Options struct {
 	// ColdWait is how long a request waits for a model being built before the store answers
 	// it; DefaultColdWait when zero, no waiting when negative.
 	ColdWait time.Duration
+	// MarkWait is how long, on a busy server, requests gather before one change-mark read
+	// serves them all; zero reads at once (requests that arrive while a read is being
+	// started still share it).
+	MarkWait time.Duration
 }
 
 // Model is a certsum.Store that answers the summary read path from memory and everything
@@ -99,7 +103,7 @@ func New(store certsum.Store, o Options) (*Model, error) {
 		return nil, fmt.Errorf("readmodel: %w", err)
 	}
 	if cm != nil {
-		m.marks = &markReader{cm: cm}
+		m.marks = &markReader{cm: cm, wait: o.MarkWait}
 	}
 	return m, nil
 }
@@ -128,17 +132,34 @@ type Stats struct {
 // Stats returns the model's counters.
 func (m *Model) Stats() *Stats { return &m.stats }
 
-// markReader reads the change mark, sharing one read among requests that arrived before it
-// started: a mark read that began after a request arrived reflects every commit before that
-// request.
+// markReader reads the change mark. A read that began after a request arrived reflects every
+// commit made before that request, so one read may serve many requests: every call of a
+// request reuses a read that began after the request arrived (see Arrivals), and requests
+// that find no such read join a batch that one read serves. While the server is busy (a read
+// completed within markIdle), the batch gathers for wait before its read begins, so that
+// concurrent requests share the read's cost; an idle server reads at once.
 type markReader struct {
 	cm       certsum.ChangeMark
+	wait     time.Duration
 	arrivals atomic.Uint64
-	mu       sync.Mutex
-	start    uint64 // arrivals counted when the last read began
-	val      uint64
-	ok       bool
+
+	mu    sync.Mutex
+	start uint64    // arrivals counted when the last completed read began
+	val   uint64    // its mark
+	ok    bool      // there was one
+	at    time.Time // when it completed
+	next  *markBatch
 }
+
+// markBatch is the requests one read serves.
+type markBatch struct {
+	done chan struct{}
+	val  uint64
+	err  error
+}
+
+// markIdle is how long after the last read the server counts as idle.
+const markIdle = 5 * time.Millisecond
 
 func (r *markReader) read(ctx context.Context, stats *Stats) (uint64, error) {
 	my, ok := ctx.Value(arrivalKey{}).(uint64)
@@ -146,18 +167,44 @@ func (r *markReader) read(ctx context.Context, stats *Stats) (uint64, error) {
 		my = r.arrivals.Add(1)
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.ok && r.start >= my {
-		return r.val, nil
+		v := r.val
+		r.mu.Unlock()
+		return v, nil
 	}
+	if b := r.next; b != nil {
+		r.mu.Unlock()
+		select {
+		case <-b.done:
+			return b.val, b.err
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	b := &markBatch{done: make(chan struct{})}
+	r.next = b
+	busy := r.ok && time.Since(r.at) < markIdle
+	r.mu.Unlock()
+	if busy && r.wait > 0 {
+		time.Sleep(r.wait)
+	}
+	// Close the batch: everyone in it arrived before the read below begins.
+	r.mu.Lock()
+	r.next = nil
 	start := r.arrivals.Load()
-	v, err := r.cm.Mark(ctx)
-	if err != nil {
-		return 0, err
+	r.mu.Unlock()
+	v, err := r.cm.Mark(context.WithoutCancel(ctx))
+	b.val, b.err = v, err
+	if err == nil {
+		stats.MarkReads.Add(1)
+		r.mu.Lock()
+		if start >= r.start {
+			r.start, r.val, r.ok, r.at = start, v, true, time.Now()
+		}
+		r.mu.Unlock()
 	}
-	stats.MarkReads.Add(1)
-	r.start, r.val, r.ok = start, v, true
-	return v, nil
+	close(b.done)
+	return v, err
 }
 
 // arrivalKey carries the arrival ticket of a request (see Arrivals).
