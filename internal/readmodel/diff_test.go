@@ -397,14 +397,18 @@ func (d *differ) write(w certsum.Store, by string) {
 // (this process) and through a second store on the same file (another process). Every
 // answer must be byte-identical.
 func TestReadPathAgreesWithStore(t *testing.T) {
+	path := mustDemo(t, 100, 11)
+	clock := func() time.Time { return fixtureNow.Add(time.Hour) }
+	differential(t, mustStore(t, path, clock), mustStore(t, path, clock))
+}
+
+// differential runs the differential test over st, the store the model wraps, and other, a
+// second store on the same database written to as another process would.
+func differential(t *testing.T, st, other certsum.Store) {
 	rounds := 400
 	if testing.Short() {
 		rounds = 80
 	}
-	path := mustDemo(t, 100, 11)
-	clock := func() time.Time { return fixtureNow.Add(time.Hour) }
-	st := mustStore(t, path, clock)
-	other := mustStore(t, path, clock)
 	m, err := New(st, Options{Budget: 1 << 30, ColdWait: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
