@@ -320,10 +320,13 @@ func streamItems(ctx context.Context, tx *sql.Tx, certID string, fn func(certsum
 	return accounts, rows.Err()
 }
 
-// OpenChangeMark returns a change mark built on PRAGMA data_version, read on a connection of
-// its own that never writes: its value changes whenever any other connection — this
-// process's writer or another process — commits. A private in-memory database has a single
-// connection that also writes, so it gets no change mark (nil).
+// OpenChangeMark returns the database's change mark. It reads the header of the wal-index
+// (see walIndex): two equal reads prove that no connection of any process committed in
+// between, for the cost of a few memory loads. Where the header cannot be mapped it reads
+// PRAGMA data_version on a connection of its own that never writes, whose value changes
+// whenever any other connection — this process's writer or another process — commits. A
+// private in-memory database has a single connection that also writes, so it gets no
+// change mark (nil).
 func (s *Store) OpenChangeMark(ctx context.Context) (certsum.ChangeMark, error) {
 	if s.read == s.write {
 		return nil, nil
@@ -337,24 +340,60 @@ func (s *Store) OpenChangeMark(ctx context.Context) (certsum.ChangeMark, error) 
 		_ = conn.Close()
 		return nil, fmt.Errorf("open change mark: %w", translate(err))
 	}
-	return &dataVersion{conn: conn, stmt: stmt}, nil
+	d := &dataVersion{conn: conn, stmt: stmt}
+	// The first read maps this connection's wal-index, which stays open with it.
+	if _, err := d.pragma(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
+	var mode, path string
+	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err == nil && mode == "wal" {
+		if err := conn.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err == nil && path != "" {
+			if d.idx, err = openWALIndex(path); err != nil {
+				s.log.Warn("cannot read the wal-index; the change mark reads PRAGMA data_version", "err", err)
+			}
+		}
+	}
+	return d, nil
 }
 
-// dataVersion is a certsum.ChangeMark on one dedicated read connection.
+// dataVersion is a certsum.ChangeMark on one dedicated read connection, and on the
+// wal-index header when it could be mapped.
 type dataVersion struct {
 	mu   sync.Mutex
 	conn *sql.Conn
 	stmt *sql.Stmt
+	idx  *walIndex // nil: every mark reads PRAGMA data_version
+
+	hdr  [walHeaderWords]uint32 // the wal-index header at the last mark
+	seen bool                   // hdr holds one
+	mark uint64
 }
 
-// Mark returns the connection's PRAGMA data_version. Each call is its own read transaction,
-// which sees every transaction committed before it began.
+// Mark returns the change mark. With the wal-index it is a counter that moves whenever the
+// header differs from the last mark's (or could not be read consistently); otherwise it is
+// PRAGMA data_version, whose read transaction sees every transaction committed before it
+// began.
 func (d *dataVersion) Mark(ctx context.Context) (uint64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.conn == nil {
 		return 0, certsum.Errorf(certsum.CodeUnavailable, "the change mark is closed")
 	}
+	if d.idx == nil {
+		return d.pragma(ctx)
+	}
+	h, ok := d.idx.header()
+	if ok && d.seen && h == d.hdr {
+		return d.mark, nil
+	}
+	d.hdr, d.seen = h, ok
+	d.mark++
+	return d.mark, nil
+}
+
+// pragma reads PRAGMA data_version.
+func (d *dataVersion) pragma(ctx context.Context) (uint64, error) {
 	var v int64
 	if err := d.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, fmt.Errorf("change mark: %w", translate(err))
@@ -362,14 +401,18 @@ func (d *dataVersion) Mark(ctx context.Context) (uint64, error) {
 	return uint64(v), nil
 }
 
-// Close returns the connection to the pool.
+// Close unmaps the wal-index and returns the connection to the pool.
 func (d *dataVersion) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.conn == nil {
 		return nil
 	}
-	err := errors.Join(d.stmt.Close(), d.conn.Close())
-	d.conn, d.stmt = nil, nil
-	return err
+	var errs []error
+	if d.idx != nil {
+		errs = append(errs, d.idx.close())
+	}
+	errs = append(errs, d.stmt.Close(), d.conn.Close())
+	d.conn, d.stmt, d.idx = nil, nil, nil
+	return errors.Join(errs...)
 }
