@@ -26,7 +26,13 @@ import (
 // its own token cache.
 func newSDK(t testing.TB, s *server, c auth.Credentials) *sailpoint.APIClient {
 	t.Helper()
-	t.Setenv("SAIL_BASE_URL", s.URL)
+	return newSDKAt(t, s.URL, c)
+}
+
+// newSDKAt is newSDK with SAIL_BASE_URL set to baseURL.
+func newSDKAt(t testing.TB, baseURL string, c auth.Credentials) *sailpoint.APIClient {
+	t.Helper()
+	t.Setenv("SAIL_BASE_URL", baseURL)
 	t.Setenv("SAIL_CLIENT_ID", c.Client.ID)
 	t.Setenv("SAIL_CLIENT_SECRET", c.Secret)
 	return sailpoint.NewAPIClient(sailpoint.NewDefaultConfiguration())

@@ -152,7 +152,7 @@ func (s *server) requestCount() int {
 // front records every request and serves queued faults before certsum's handler.
 func (s *server) front(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/oauth/token" {
+		if strings.TrimLeft(r.URL.Path, "/") == "oauth/token" {
 			s.tokenRequests.Add(1)
 		}
 		s.mu.Lock()

@@ -88,6 +88,35 @@ func TestGoSDKTokenAndRequests(t *testing.T) {
 		}
 	})
 
+	t.Run("a base URL ending in a slash works for the token, GETs and POSTs", func(t *testing.T) {
+		tokens, seen := s.tokenCount(), s.requestCount()
+		api := newSDKAt(t, s.URL+"/", reviewerOf(t, s, cert)).V2024.CertificationsAPI
+		got, resp, err := api.GetIdentityCertification(ctx, cert.ID).Execute()
+		mustOK(t, "getIdentityCertification", resp, err)
+		mustAgree(t, "certification", got, cert)
+		var open certsum.AccessReviewItem
+		for _, it := range mustAllItems(t, s, cert.ID, certsum.ListQuery{}) {
+			if !it.Completed {
+				open = it
+				break
+			}
+		}
+		after, resp, err := api.MakeIdentityDecision(ctx, cert.ID).ReviewDecision([]v2024.ReviewDecision{
+			*v2024.NewReviewDecision(open.ID, v2024.CERTIFICATIONDECISION_APPROVE, false)}).Execute()
+		mustOK(t, "makeIdentityDecision", resp, err)
+		if after.GetDecisionsMade() != int32(cert.DecisionsMade+1) {
+			t.Errorf("decisionsMade %d after one decision, was %d", after.GetDecisionsMade(), cert.DecisionsMade)
+		}
+		if n := s.tokenCount() - tokens; n != 1 {
+			t.Errorf("%d token requests, want 1", n)
+		}
+		for _, r := range s.since(seen) {
+			if !strings.HasPrefix(r.Path, "//") {
+				t.Errorf("%s %s: the SDK did not send the doubled slash this test is about", r.Method, r.Path)
+			}
+		}
+	})
+
 	t.Run("a wrong secret gets no token and every call is 401", func(t *testing.T) {
 		tokens := s.tokenCount()
 		bad := s.Admin
