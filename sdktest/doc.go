@@ -7,4 +7,7 @@
 // summary operation: that the SDK decodes each answer, that the values agree with what
 // certsum's store holds, that paging, counting, errors and retries behave as the SDK
 // expects. The ts directory does the same for the TypeScript SDK.
+//
+// Run it from this directory with `go test ./...`; after `npm ci` in ts, set
+// CERTSUM_SDKTEST_TS=1 to make a missing node or SDK a failure instead of a skip.
 package sdktest

@@ -33,7 +33,7 @@ type server struct {
 	// Admin is an ORG_ADMIN personal access token of certsum's built-in administrator.
 	Admin auth.Credentials
 	// Reviewers are USER tokens, one per identity reviewer of an active certification, in
-	// the order demoReviewers found them.
+	// the order mustActiveReviewers found them (most review items first).
 	Reviewers []auth.Credentials
 
 	tokenRequests atomic.Int64
