@@ -48,6 +48,12 @@ type Store struct {
 	write *sql.DB // exactly one connection; every transaction begins IMMEDIATE
 	now   func() time.Time
 	log   *slog.Logger
+
+	// The background checkpointer (checkpoint.go); nil for an in-memory database.
+	ckpt    *sql.DB
+	kick    chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
 }
 
 var _ certsum.Store = (*Store)(nil)
@@ -87,6 +93,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.read, s.write = db, db
 	} else {
 		pragmas.Add("_pragma", "journal_mode(WAL)")
+		pragmas.Add("_pragma", "wal_autocheckpoint(0)") // the checkpointer does it (checkpoint.go)
+		pragmas.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 		w, err := sql.Open("sqlite", path+"?"+pragmas.Encode()+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
@@ -109,6 +117,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		s.read, s.write = r, w
+		if err := s.startCheckpointer(path + "?" + pragmas.Encode()); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
@@ -117,9 +129,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes both connection pools.
+// Close stops the checkpointer, checkpoints the WAL and closes the connection pools.
 func (s *Store) Close() error {
 	var errs []error
+	errs = append(errs, s.stopCheckpointer())
 	if s.read != nil && s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}
@@ -166,6 +179,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error, setup ...co
 	if err := tx.Commit(); err != nil {
 		return translate(err)
 	}
+	s.wrote()
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1132,4 +1133,105 @@ func mustFilterOrNil(tb testing.TB, raw string, s *query.Schema) query.Expr {
 		return nil
 	}
 	return mustFilter(tb, raw, s)
+}
+
+func TestLoadRestoresTheConnectionAndEveryIndex(t *testing.T) {
+	st := mustOpen(t, nil)
+	indexes := func() []string {
+		rows, err := st.write.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	before := indexes()
+	mustLoad(t, st, fixtureDataset())
+	if diff := cmp.Diff(before, indexes()); diff != "" {
+		t.Errorf("indexes after a first load (-before +after):\n%s", diff)
+	}
+	var fk int
+	var temp int
+	if err := st.write.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.write.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&temp); err != nil {
+		t.Fatal(err)
+	}
+	if fk != 1 || temp != 2 {
+		t.Errorf("after Load the writer has foreign_keys=%d temp_store=%d, want 1 and 2 (memory)", fk, temp)
+	}
+	// The restored foreign keys still guard the tables.
+	if _, err := st.write.ExecContext(ctx, `INSERT INTO identity_summaries (id, cert_key, identity_id, name) VALUES ('x', 999999, 'alice', 'x')`); err == nil {
+		t.Error("an identity summary of a missing certification was accepted")
+	}
+}
+
+func TestNarrowsByID(t *testing.T) {
+	cases := []struct {
+		filter string
+		want   bool
+	}{
+		{`id eq "a"`, true},
+		{`id in ("a", "b")`, true},
+		{`id eq "a" and completed eq false`, true},
+		{`completed eq false and id in ("a")`, true},
+		{`id eq "a" or id eq "b"`, true},
+		{`id eq "a" or completed eq true`, false},
+		{`not (id eq "a")`, false},
+		{`name sw "a"`, false},
+		{`completed eq false`, false},
+	}
+	for _, tc := range cases {
+		e := mustFilter(t, tc.filter, certsum.IdentitySummarySchema)
+		if got := narrowsByID(e, "id"); got != tc.want {
+			t.Errorf("narrowsByID(%s) = %t, want %t", tc.filter, got, tc.want)
+		}
+	}
+}
+
+func TestReviewItemListsAgreeWhateverDrivesThem(t *testing.T) {
+	st, _ := fixtureStore(t)
+	ids := func(f certsum.ReviewItemFilter, filter, sort string) []string {
+		t.Helper()
+		q := certsum.ListQuery{Limit: 250, Count: true, Filter: mustFilterOrNil(t, filter, certsum.ReviewItemSchema)}
+		if sort != "" {
+			q.Sort = mustSort(t, sort, certsum.ReviewItemSchema)
+		}
+		p, err := st.ListReviewItems(ctx, "cert-1", f, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range p.Items {
+			out = append(out, it.ID)
+		}
+		if p.Total != len(out) {
+			t.Errorf("total %d for %d items (%q, %q)", p.Total, len(out), filter, sort)
+		}
+		slices.Sort(out)
+		return out
+	}
+	all := ids(certsum.ReviewItemFilter{}, "", "")
+	for _, sort := range []string{"identitySummary.name", "-access.name", "access.type", "entitlement.sourceName"} {
+		if diff := cmp.Diff(all, ids(certsum.ReviewItemFilter{}, "", sort)); diff != "" {
+			t.Errorf("sorted by %s (-default +sorted):\n%s", sort, diff)
+		}
+	}
+	bySummary := ids(certsum.ReviewItemFilter{}, `identitySummary.id in ("s-bob", "s-carol")`, "")
+	if diff := cmp.Diff([]string{"i-b1", "i-b2", "i-c1", "i-c2"}, bySummary); diff != "" {
+		t.Errorf("by identity summary ids (-want +got):\n%s", diff)
+	}
+	byAccess := ids(certsum.ReviewItemFilter{}, `access.id eq "ROLE-ENG" or access.id eq "ap-ad-basic"`, "-access.name")
+	if diff := cmp.Diff([]string{"i-a3", "i-a4", "i-b2", "i-c2"}, byAccess); diff != "" {
+		t.Errorf("by access ids, case-insensitively (-want +got):\n%s", diff)
+	}
 }

@@ -51,25 +51,29 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 		}
 		return t.summary(), nil
 	}
-	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		key, err := certKey(ctx, tx, certID)
-		if err != nil {
-			return err
-		}
-		args := newArgs()
-		cond := "s.cert_key = " + args.Add(key)
-		w, err := sqlq.Where(certsum.DecisionSummarySchema, filter, args)
-		if err != nil {
-			return certsum.Invalidf("filters", "%v", err)
-		}
-		if w != "" {
-			cond += " AND (" + w + ")"
-		}
-		return tx.QueryRowContext(ctx, `SELECT `+counterList("s", true)+` FROM identity_summaries s WHERE `+cond,
-			args.Values...).Scan(scanTally(&t)...)
-	})
+	// One statement: the certification row, left-joined to the matching identity summaries,
+	// so that an unknown certification is told from a filter that matches nothing.
+	args := newArgs()
+	w, err := sqlq.Where(certsum.DecisionSummarySchema, filter, args)
 	if err != nil {
-		return nil, fmt.Errorf("decision summary: %w", err)
+		return nil, fmt.Errorf("decision summary: %w", certsum.Invalidf("filters", "%v", err))
+	}
+	join := "s.cert_key = c.key"
+	if narrowsByID(filter, "identitySummary.id") {
+		join = "+s.cert_key = c.key" // look the ids up rather than walk the certification
+	}
+	if w != "" {
+		join += " AND (" + w + ")"
+	}
+	var key int64
+	err = s.read.QueryRowContext(ctx, `SELECT c.key, `+counterList("s", true)+`
+		FROM certifications c LEFT JOIN identity_summaries s ON `+join+`
+		WHERE c.id = `+args.Add(certID)+` GROUP BY c.key`, args.Values...).Scan(append([]any{&key}, scanTally(&t)...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, certsum.NotFoundf("certification %q not found", certID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decision summary: %w", translate(err))
 	}
 	return t.summary(), nil
 }
@@ -89,7 +93,7 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			countSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
 			args:      newArgs(),
 		}
-		l.where = append(l.where, "s.cert_key = "+l.args.Add(key))
+		l.where = append(l.where, keyTerm("s.cert_key", q.Filter, l.args, key, "id"))
 		known := -1
 		if q.Count {
 			// The certification's counters answer the usual counts without counting rows.
@@ -192,7 +196,7 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			countSQL:  `SELECT COUNT(*) FROM access_summaries a`,
 			args:      newArgs(),
 		}
-		l.where = append(l.where, "a.cert_key = "+l.args.Add(key), "a.access_type = "+l.args.Add(string(t)))
+		l.where = append(l.where, keyTerm("a.cert_key", q.Filter, l.args, key, "access.id"), "a.access_type = "+l.args.Add(string(t)))
 		var items []accessItem
 		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
 			var ai accessItem

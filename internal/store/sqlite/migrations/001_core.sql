@@ -212,8 +212,9 @@ CREATE TABLE identity_summaries (
 	completed     INTEGER GENERATED ALWAYS AS (items_decided = items_total) VIRTUAL,
 	UNIQUE (cert_key, identity_id)
 );
-CREATE INDEX identity_summaries_name ON identity_summaries(cert_key, name, id COLLATE BINARY);
-CREATE INDEX identity_summaries_completed ON identity_summaries(cert_key, completed, name, id COLLATE BINARY);
+-- Both list indexes cover the listed columns, so a page (or a deep offset) never reads rows.
+CREATE INDEX identity_summaries_name ON identity_summaries(cert_key, name, id COLLATE BINARY, identity_id, completed);
+CREATE INDEX identity_summaries_completed ON identity_summaries(cert_key, completed, name, id COLLATE BINARY, identity_id);
 
 -- One identity × one access item. access_name, ent_source_name (entitlement items) and
 -- ap_source_name (access-profile items) are copied from the inventory for filters and sorting.
