@@ -222,6 +222,8 @@ func BenchmarkIdentitySummaries(b *testing.B) {
 		{"first page completed eq false", certsum.ListQuery{Limit: 250, Count: true, Filter: open}},
 		{"last page completed eq false", certsum.ListQuery{Limit: 250, Offset: last(openCount), Count: true, Filter: open}},
 		{"first page no count", certsum.ListQuery{Limit: 250}},
+		{"first page name sw with count", certsum.ListQuery{Limit: 250, Count: true,
+			Filter: mustFilter(b, `name sw "a"`, certsum.IdentitySummarySchema)}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
@@ -257,13 +259,27 @@ func BenchmarkAccessSummaries(b *testing.B) {
 	})
 }
 
-func BenchmarkReviewItemsFirstPage(b *testing.B) {
+func BenchmarkReviewItems(b *testing.B) {
 	st := benchStore(b, false)
-	cert, _ := largest(b, st)
-	loop(b, func() error {
-		_, err := st.ListReviewItems(context.Background(), cert, certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 250, Count: true})
-		return err
-	})
+	cert, sids := largest(b, st)
+	cases := []struct {
+		name string
+		q    certsum.ListQuery
+	}{
+		{"first page", certsum.ListQuery{Limit: 250, Count: true}},
+		{"one identity summary", certsum.ListQuery{Limit: 250, Count: true,
+			Filter: mustFilter(b, `identitySummary.id eq `+strconv.Quote(sids[len(sids)/2]), certsum.ReviewItemSchema)}},
+		{"first page access.type eq ROLE with count", certsum.ListQuery{Limit: 250, Count: true,
+			Filter: mustFilter(b, `access.type eq "ROLE"`, certsum.ReviewItemSchema)}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			loop(b, func() error {
+				_, err := st.ListReviewItems(context.Background(), cert, certsum.ReviewItemFilter{}, tc.q)
+				return err
+			})
+		})
+	}
 }
 
 // BenchmarkDecide250 decides 250 open items of the largest certification per operation,

@@ -54,17 +54,20 @@ func (s *Store) ListCampaigns(ctx context.Context, q certsum.ListQuery) (certsum
 		countSQL:  `SELECT COUNT(*) FROM campaigns k`,
 		args:      newArgs(),
 	}
-	total, err := l.run(ctx, s.read, q, func(rows *sql.Rows) error {
-		k, err := scanCampaign(rows)
-		if err != nil {
-			return err
-		}
-		page.Items = append(page.Items, *k)
-		return nil
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+			k, err := scanCampaign(rows)
+			if err != nil {
+				return err
+			}
+			page.Items = append(page.Items, *k)
+			return nil
+		})
+		page.Total = total
+		return err
 	})
 	if err != nil {
-		return page, fmt.Errorf("list campaigns: %w", translate(err))
+		return page, fmt.Errorf("list campaigns: %w", err)
 	}
-	page.Total = total
 	return page, nil
 }

@@ -76,18 +76,21 @@ func (s *Store) ListCertifications(ctx context.Context, f certsum.CertificationF
 				(SELECT group_id FROM governance_group_members WHERE identity_id = %s)))`,
 			l.args.Add(f.ReviewerID), l.args.Add(f.ReviewerID)))
 	}
-	total, err := l.run(ctx, s.read, q, func(rows *sql.Rows) error {
-		c, err := scanCertification(rows)
-		if err != nil {
-			return err
-		}
-		page.Items = append(page.Items, *c)
-		return nil
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+			c, err := scanCertification(rows)
+			if err != nil {
+				return err
+			}
+			page.Items = append(page.Items, *c)
+			return nil
+		})
+		page.Total = total
+		return err
 	})
 	if err != nil {
-		return page, fmt.Errorf("list certifications: %w", translate(err))
+		return page, fmt.Errorf("list certifications: %w", err)
 	}
-	page.Total = total
 	return page, nil
 }
 

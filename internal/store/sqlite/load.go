@@ -369,7 +369,7 @@ func (c *catalog) validate() error {
 }
 
 func (c *catalog) validateCampaigns() error {
-	campaigns, certs, summaries, items := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	campaigns, certs, summaries := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, k := range c.d.Campaigns {
 		kc := k.Campaign
 		switch {
@@ -441,48 +441,56 @@ func (c *catalog) validateCampaigns() error {
 				}
 			}
 			for _, it := range cd.Items {
-				iw := "review item " + it.ID
-				switch {
-				case strings.TrimSpace(it.ID) == "":
+				// Review items are the bulk of a dataset, so their checks build no strings
+				// unless they fail; a repeated item id is caught by the UNIQUE index as Load
+				// writes it (a conflict naming the id).
+				if strings.TrimSpace(it.ID) == "" {
 					c.problem("%s: a review item has no id", where)
-				case items[it.ID]:
-					c.problem("review item id %q appears more than once", it.ID)
 				}
-				items[it.ID] = true
 				if !local[it.IdentitySummaryID] {
-					c.problem("%s: identity summary %q is not in %s", iw, it.IdentitySummaryID, where)
+					c.problem("review item %s: identity summary %q is not in %s", it.ID, it.IdentitySummaryID, where)
 				}
-				var err error
-				switch it.AccessType {
-				case certsum.TypeEntitlement:
-					err = c.need(c.ents, "entitlements", "entitlement", it.AccessID, iw, false)
-				case certsum.TypeAccessProfile:
-					err = c.need(c.aps, "access_profiles", "access profile", it.AccessID, iw, false)
-				case certsum.TypeRole:
-					err = c.need(c.roles, "roles", "role", it.AccessID, iw, false)
-				case certsum.TypeAccount:
-					err = c.need(c.accounts, "accounts", "account", it.AccessID, iw, false)
-				default:
-					c.problem("%s: access type %q is not ENTITLEMENT, ACCESS_PROFILE, ROLE or ACCOUNT", iw, it.AccessType)
-				}
-				if err != nil {
+				if m, table, kind := c.accessTable(it.AccessType); m == nil {
+					c.problem("review item %s: access type %q is not ENTITLEMENT, ACCESS_PROFILE, ROLE or ACCOUNT", it.ID, it.AccessType)
+				} else if _, ok, err := c.lookup(m, table, it.AccessID); err != nil {
 					return err
+				} else if !ok {
+					c.problem("review item %s: unknown %s %q", it.ID, kind, it.AccessID)
 				}
-				if err := c.need(c.accounts, "accounts", "account", it.AccountID, iw, true); err != nil {
-					return err
+				if it.AccountID != "" {
+					if _, ok, err := c.lookup(c.accounts, "accounts", it.AccountID); err != nil {
+						return err
+					} else if !ok {
+						c.problem("review item %s: unknown account %q", it.ID, it.AccountID)
+					}
 				}
 				if it.Decision != nil {
 					if !it.Decision.Decision.Valid() {
-						c.problem("%s: decision %q is not APPROVE or REVOKE", iw, it.Decision.Decision)
+						c.problem("review item %s: decision %q is not APPROVE or REVOKE", it.ID, it.Decision.Decision)
 					}
 					if it.Decision.ProposedEndDate != nil && it.Decision.Decision != certsum.Revoke {
-						c.problem("%s: proposedEndDate is only allowed with REVOKE", iw)
+						c.problem("review item %s: proposedEndDate is only allowed with REVOKE", it.ID)
 					}
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// accessTable returns the catalog map, table and name of the objects an access type names.
+func (c *catalog) accessTable(t certsum.DtoType) (map[string]named, string, string) {
+	switch t {
+	case certsum.TypeEntitlement:
+		return c.ents, "entitlements", "entitlement"
+	case certsum.TypeAccessProfile:
+		return c.aps, "access_profiles", "access profile"
+	case certsum.TypeRole:
+		return c.roles, "roles", "role"
+	case certsum.TypeAccount:
+		return c.accounts, "accounts", "account"
+	}
+	return nil, "", ""
 }
 
 func firstDuplicate(ids []string) string {
@@ -950,8 +958,10 @@ func (w *loadWriter) addItem(b *batch, certKey, summaryKey int64, it certsum.Ite
 	bulk := false
 	if r := it.Decision; r != nil {
 		decision, comments, endDate, bulk = string(r.Decision), r.Comments, nullTimeText(r.ProposedEndDate), r.Bulk
-		if rec, err = jsonText(r.Recommendation); err != nil {
-			return err
+		if r.Recommendation != nil {
+			if rec, err = jsonText(r.Recommendation); err != nil {
+				return err
+			}
 		}
 	}
 	return b.add(it.ID, []any{it.ID, certKey, summaryKey, string(it.AccessType), it.AccessID, name,
@@ -971,9 +981,12 @@ func (w *loadWriter) addDecision(b *batch, c certsum.Certification, it certsum.I
 	if by == "" {
 		by = c.Reviewer.ID
 	}
-	rec, err := jsonText(r.Recommendation)
-	if err != nil {
-		return err
+	var rec any
+	if r.Recommendation != nil {
+		var err error
+		if rec, err = jsonText(r.Recommendation); err != nil {
+			return err
+		}
 	}
 	return b.add(r.ID, []any{r.ID, c.ID, it.ID, by, decidedAt, string(r.Decision),
 		nullString(string(r.PreviousDecision)), r.Bulk, r.Comments, nullTimeText(r.ProposedEndDate), rec})

@@ -1235,3 +1235,18 @@ func TestReviewItemListsAgreeWhateverDrivesThem(t *testing.T) {
 		t.Errorf("by access ids, case-insensitively (-want +got):\n%s", diff)
 	}
 }
+
+func TestLoadRejectsARepeatedReviewItemIDAndWritesNothing(t *testing.T) {
+	st := mustOpen(t, nil)
+	d := fixtureDataset()
+	items := d.Campaigns[0].Certifications[0].Items
+	items[3].ID = items[1].ID
+	err := st.Load(ctx, d, nil)
+	mustCode(t, err, certsum.CodeConflict)
+	if !strings.Contains(certsum.ErrorText(err), `review item "i-a2" already exists`) {
+		t.Errorf("error text = %q", certsum.ErrorText(err))
+	}
+	if n, _ := st.CountIdentities(ctx); n != 0 {
+		t.Errorf("%d identities written by a rejected load", n)
+	}
+}
