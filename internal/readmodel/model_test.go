@@ -154,3 +154,78 @@ func TestColdStartServesFromStoreWhileBuilding(t *testing.T) {
 		t.Fatalf("after the build: %d fallbacks, %d builds; want 1 and 1", f, b)
 	}
 }
+
+// lateStore reads a certification's snapshot at once but hands it over only when its gate
+// opens: a build that takes long while writes go on.
+type lateStore struct {
+	*sqlite.Store
+	read chan struct{} // receives when a snapshot was read
+	gate chan struct{}
+}
+
+func (l *lateStore) ReadCertification(ctx context.Context, certID string, items func(certsum.ItemRecord) error) (*certsum.CertificationSnapshot, error) {
+	snap, err := l.Store.ReadCertification(ctx, certID, items)
+	l.read <- struct{}{}
+	<-l.gate
+	return snap, err
+}
+
+// TestBuildCatchesUpWithWrites: decisions made through the model while its build is under
+// way are replayed onto the built model, which is then current — no second build — and
+// answers what the store answers.
+func TestBuildCatchesUpWithWrites(t *testing.T) {
+	path := mustDemo(t, 100, 12)
+	st := mustStore(t, path, func() time.Time { return fixtureNow.Add(time.Hour) })
+	ls := &lateStore{Store: st, read: make(chan struct{}, 4), gate: make(chan struct{})}
+	m, err := New(ls, Options{Budget: 1 << 30, ColdWait: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	ctx := context.Background()
+	certID := largestCerts(t, st, 1)[0]
+	mustSameItems := func() {
+		t.Helper()
+		q := certsum.ListQuery{Limit: 100, Count: true, Filter: nil}
+		got, n, err := m.AppendReviewItems(ctx, nil, certID, certsum.ReviewItemFilter{}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := st.ListReviewItems(ctx, certID, certsum.ReviewItemFilter{}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(p.Items)
+		if !bytes.Equal(got, want) || n != p.Total {
+			t.Fatalf("review items differ:\nmodel %d %.500s\nstore %d %.500s", n, got, p.Total, want)
+		}
+		mustSamePage(t, m, st, certID)
+	}
+	mustSameItems() // starts the build, answered by the store
+	<-ls.read       // the snapshot is taken; decide while the build holds it
+	items, err := st.ListReviewItems(ctx, certID, certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		var ds []certsum.ReviewDecision
+		for _, it := range items.Items[10*i : 10*i+10] {
+			bulk, comment := false, "checked during the build"
+			ds = append(ds, certsum.ReviewDecision{ID: it.ID, Decision: certsum.Revoke, Bulk: &bulk, Comments: &comment})
+		}
+		if _, err := m.Decide(ctx, certID, "reviewer", ds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(ls.gate)
+	if err := m.Warm(ctx, certID, true); err != nil {
+		t.Fatal(err)
+	}
+	fallbacks := m.Stats().Fallbacks.Load()
+	mustSameItems()
+	s := m.Stats()
+	if s.Builds.Load() != 1 || s.Stale.Load() != 0 || s.Fallbacks.Load() != fallbacks {
+		t.Errorf("builds %d, stale %d, fallbacks %d→%d: the built model did not catch up with the writes",
+			s.Builds.Load(), s.Stale.Load(), fallbacks, s.Fallbacks.Load())
+	}
+}

@@ -260,6 +260,12 @@ type entry struct {
 	idle      chan struct{} // closed when writers drops to zero
 	err       error         // why the last build failed
 
+	// While a build runs, the writes of this process record what they changed (guarded by
+	// mu), so that the build's model, read from an older snapshot, can catch up with them
+	// instead of being found behind and rebuilt forever under a steady write load.
+	logging bool
+	log     []*certsum.CertificationChanges
+
 	accounted atomic.Int64 // the model's size when the budget was last checked
 }
 
@@ -452,6 +458,9 @@ func (m *Model) startBuild(e *entry, items bool) <-chan struct{} {
 		return e.built
 	}
 	e.building, e.built = true, make(chan struct{})
+	e.mu.Lock()
+	e.logging, e.log = true, nil
+	e.mu.Unlock()
 	m.wg.Add(1)
 	go m.build(e)
 	return e.built
@@ -461,6 +470,9 @@ func (m *Model) startBuild(e *entry, items bool) <-chan struct{} {
 func (m *Model) build(e *entry) {
 	defer m.wg.Done()
 	defer func() {
+		e.mu.Lock()
+		e.logging, e.log = false, nil
+		e.mu.Unlock()
 		e.st.Lock()
 		e.building = false
 		close(e.built)
@@ -502,10 +514,14 @@ func (m *Model) build(e *entry) {
 		return
 	}
 	e.mu.Lock()
+	caught := cm.catchUp(e.log)
 	e.cm = cm
+	e.logging, e.log = false, nil
 	e.mu.Unlock()
 	e.st.Lock()
-	e.stamp, e.stampOK, e.err = mk, mkOK, nil
+	// A model that caught up with writes made during the build is current as of a version
+	// read after the mark; only a version read proves it.
+	e.stamp, e.stampOK, e.err = mk, mkOK && caught == 0, nil
 	e.st.Unlock()
 	m.stats.Builds.Add(1)
 	m.logger.Info("certification model built", "certification", e.id, "version", cm.version,

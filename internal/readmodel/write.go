@@ -107,9 +107,9 @@ func (m *Model) dropAll() {
 func (m *Model) applyWrite(ctx context.Context, e *entry, itemIDs []string) {
 	defer e.unstamp()
 	e.mu.RLock()
-	cm := e.cm
+	cm, logging := e.cm, e.logging
 	e.mu.RUnlock()
-	if cm == nil {
+	if cm == nil && !logging {
 		return
 	}
 	// The write has committed; finish updating the model even if the caller went away.
@@ -121,7 +121,10 @@ func (m *Model) applyWrite(ctx context.Context, e *entry, itemIDs []string) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.cm != cm {
+	if e.logging {
+		e.log = append(e.log, ch)
+	}
+	if e.cm != cm || cm == nil {
 		return // rebuilt or evicted meanwhile; its own version decides whether it is current
 	}
 	switch {
@@ -140,45 +143,83 @@ func (m *Model) applyWrite(ctx context.Context, e *entry, itemIDs []string) {
 	}
 }
 
+// catchUp applies the writes of this process recorded while the model was being built
+// that are newer than its snapshot, as long as their versions follow on from it one by one
+// (a gap is a write of another process: the model stays behind, and the next read finds it
+// so). It returns how many it applied. The caller holds the entry's write lock.
+func (cm *certModel) catchUp(log []*certsum.CertificationChanges) int {
+	n := 0
+	for _, ch := range log {
+		switch {
+		case ch.Version <= cm.version:
+			continue
+		case ch.Version == cm.version+1:
+			if err := cm.apply(ch); err != nil {
+				return n
+			}
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
 // apply brings the model to the state ch describes: the certification row, the decisions
 // and comments of the changed items, and the counters of their identity summaries and
-// access items. The caller holds the entry's write lock.
+// access items. It changes nothing when ch names a row the model does not have. The caller
+// holds the entry's write lock.
 func (cm *certModel) apply(ch *certsum.CertificationChanges) error {
-	for _, r := range ch.Summaries {
+	sums := make([]int32, len(ch.Summaries))
+	for i, r := range ch.Summaries {
 		s, ok := cm.sums.byIDExact(r.Summary.ID)
 		if !ok {
 			return fmt.Errorf("identity summary %s is not in the model", r.Summary.ID)
 		}
-		t := tallyOf(r.Counts)
-		cm.total.plus(cm.sums.counts[s], -1)
-		cm.total.plus(t, 1)
-		cm.sums.counts[s] = t
-		cm.sums.tbl.setDone(s, r.Summary.Completed)
+		sums[i] = s
 	}
-	for _, r := range ch.Access {
+	acc := make([]int32, len(ch.Access))
+	for i, r := range ch.Access {
 		ref := r.Summary.Access
 		g, ok := cm.acc.byKey[accessKey(ref.Type, ref.ID)]
 		if !ok {
 			return fmt.Errorf("access item %s %s is not in the model", ref.Type, ref.ID)
 		}
-		cm.acc.setCounts(g, int32(r.Total), int32(r.Decided))
+		acc[i] = g
 	}
+	var items []int32
 	if it := cm.items; it != nil {
-		for _, r := range ch.Items {
-			rows := it.lookupID(r.ID)
-			row := int32(-1)
-			for _, x := range rows {
+		items = make([]int32, len(ch.Items))
+		for i, r := range ch.Items {
+			items[i] = -1
+			for _, x := range it.lookupID(r.ID) {
 				if it.id(x) == r.ID {
-					row = x
+					items[i] = x
 				}
 			}
-			if row < 0 {
+			if items[i] < 0 {
 				return fmt.Errorf("review item %s is not in the model", r.ID)
 			}
-			it.decision[row] = decisionCode(r.Decision)
-			it.setComment(row, r.Comments)
-			it.tbl.setDone(row, r.Decision != "")
 		}
+	}
+	for i, r := range ch.Summaries {
+		s, t := sums[i], tallyOf(r.Counts)
+		cm.total.plus(cm.sums.counts[s], -1)
+		cm.total.plus(t, 1)
+		cm.sums.counts[s] = t
+		cm.sums.tbl.setDone(s, r.Summary.Completed)
+	}
+	for i, r := range ch.Access {
+		cm.acc.setCounts(acc[i], int32(r.Total), int32(r.Decided))
+	}
+	for i, r := range ch.Items {
+		if items == nil {
+			break
+		}
+		row := items[i]
+		cm.items.decision[row] = decisionCode(r.Decision)
+		cm.items.setComment(row, r.Comments)
+		cm.items.tbl.setDone(row, r.Decision != "")
 	}
 	cm.setCert(ch.Certification)
 	cm.decJSON = mustJSON(cm.total.summary())
