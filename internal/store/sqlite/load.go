@@ -18,11 +18,13 @@ const maxLoadErrors = 10
 // progressEvery is how many rows Load writes between two progress calls.
 const progressEvery = 20000
 
-// Load writes a whole dataset in one transaction with prepared statements, then computes
-// every counter with set-based SQL. References are checked first against the dataset and
-// the inventory already stored; any problem rejects the whole dataset with nothing written.
-// progress, when set, is called with rows written so far and the total. Errors: invalid,
-// conflict (an id already stored).
+// Load writes a whole dataset in one transaction with prepared multi-row statements, then
+// computes every counter with set-based SQL. References are checked first against the
+// dataset and the inventory already stored; any problem rejects the whole dataset with
+// nothing written. The secondary indexes of tables that were empty are built once, after
+// their rows are in. progress, when set, is called with rows written so far and the total
+// (which it reports once more when the counters are done). Errors: invalid, conflict (an id
+// already stored, or repeated within the dataset).
 func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done, total int)) error {
 	if d == nil {
 		return certsum.Invalidf("dataset", "no dataset given")
@@ -51,17 +53,33 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 			return err
 		}
 		written := time.Now()
-		for _, def := range indexes {
-			if _, err := tx.ExecContext(ctx, def); err != nil {
-				return fmt.Errorf("rebuild index: %w", err)
+		// The counters are recounted from the review items' covering indexes, so those are
+		// built first; every other index is built after the recount has written the counter
+		// columns (which the identity summary indexes cover), so that it is written once.
+		rebuild := func(items bool) error {
+			for _, ix := range indexes {
+				if (ix.table == "review_items") == items {
+					if _, err := tx.ExecContext(ctx, ix.def); err != nil {
+						return fmt.Errorf("rebuild index: %w", err)
+					}
+				}
 			}
+			return nil
+		}
+		if err := rebuild(true); err != nil {
+			return err
 		}
 		indexed := time.Now()
 		if err := recount(ctx, tx, w.certKeys, w.campaignIDs, fresh); err != nil {
 			return fmt.Errorf("compute counters: %w", err)
 		}
+		counted := time.Now()
+		if err := rebuild(false); err != nil {
+			return err
+		}
 		s.log.Debug("load phases", "validate", validated.Sub(started), "write", written.Sub(validated),
-			"index", indexed.Sub(written), "recount", time.Since(indexed), "fresh", fresh, "rebuilt indexes", len(indexes))
+			"item indexes", indexed.Sub(written), "recount", counted.Sub(indexed), "other indexes", time.Since(counted),
+			"fresh", fresh, "rebuilt indexes", len(indexes))
 		if progress != nil {
 			progress(w.total, w.total)
 		}
@@ -77,8 +95,8 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 
 // loadSetup runs a load without per-row foreign-key lookups (every reference is checked
 // against the dataset and the stored inventory before anything is written, and the
-// certification structure cannot dangle) and with a page cache large enough to hold the
-// indexes it builds.
+// certification structure cannot dangle) and lets the index builds sort through temporary
+// files rather than the heap.
 var loadSetup = connSetup{
 	before: []string{`PRAGMA foreign_keys = OFF`, `PRAGMA temp_store = FILE`},
 	after:  []string{`PRAGMA foreign_keys = ON`, `PRAGMA temp_store = MEMORY`},
@@ -1142,11 +1160,17 @@ var loadTables = []string{
 	"campaigns", "certifications", "identity_summaries", "review_items", "decisions", "access_summaries",
 }
 
+// secondaryIndex is the definition of an index dropped for a bulk load.
+type secondaryIndex struct {
+	table, def string
+}
+
 // dropSecondaryIndexes drops the explicitly created indexes of every load table that holds
 // no rows yet and returns their definitions, so that they are built once, sorted, after the
 // rows are in instead of being updated row by row. Primary keys and UNIQUE constraints stay.
-func dropSecondaryIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
-	var defs, names []string
+func dropSecondaryIndexes(ctx context.Context, tx *sql.Tx) ([]secondaryIndex, error) {
+	var defs []secondaryIndex
+	var names []string
 	for _, t := range loadTables {
 		var has bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&has); err != nil {
@@ -1166,7 +1190,7 @@ func dropSecondaryIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
 				rows.Close()
 				return nil, err
 			}
-			names, defs = append(names, name), append(defs, def)
+			names, defs = append(names, name), append(defs, secondaryIndex{t, def})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
