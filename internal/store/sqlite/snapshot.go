@@ -36,7 +36,7 @@ func (s *Store) ReadCertification(ctx context.Context, certID string, items func
 			return err
 		}
 		if items != nil {
-			accounts, err := streamItems(ctx, tx, certID, items)
+			accounts, err := streamItems(ctx, tx, certID, snap.Certification.DecisionsTotal, items)
 			if err != nil {
 				return err
 			}
@@ -292,10 +292,44 @@ func scanItemRecord(r rowScanner) (certsum.ItemRecord, error) {
 	return it, err
 }
 
-// streamItems calls fn for every review item of the certification and returns the ids of
-// the accounts they name.
-func streamItems(ctx context.Context, tx *sql.Tx, certID string, fn func(certsum.ItemRecord) error) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, itemRecordSelect+` WHERE i.cert_key = (SELECT key FROM certifications WHERE id = ?)`, certID)
+// streamItems calls fn for every review item of the certification, which has about n of
+// them, and returns the ids of the accounts they name. Items are read from the table itself,
+// naming identity summaries through a map of their keys instead of a join per row; when the
+// certification's items fill most of a run of row keys (a certification loaded in bulk),
+// that run is read in key order, which is several times faster than visiting the rows in
+// index order.
+func streamItems(ctx context.Context, tx *sql.Tx, certID string, n int, fn func(certsum.ItemRecord) error) ([]string, error) {
+	var certKey int64
+	if err := tx.QueryRowContext(ctx, `SELECT key FROM certifications WHERE id = ?`, certID).Scan(&certKey); err != nil {
+		return nil, err
+	}
+	summaryIDs := map[int64]string{}
+	krows, err := tx.QueryContext(ctx, `SELECT key, id FROM identity_summaries WHERE cert_key = ?`, certKey)
+	if err != nil {
+		return nil, err
+	}
+	for krows.Next() {
+		var k int64
+		var id string
+		if err := krows.Scan(&k, &id); err != nil {
+			_ = krows.Close()
+			return nil, err
+		}
+		summaryIDs[k] = id
+	}
+	if err := krows.Close(); err != nil {
+		return nil, err
+	}
+	const cols = `SELECT r.id, r.summary_key, r.access_type, r.access_id, r.account_id, r.new_access, r.decision, r.comments`
+	q, args := cols+` FROM review_items r WHERE r.cert_key = ?`, []any{certKey}
+	var lo, hi sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT min(key), max(key) FROM review_items WHERE cert_key = ?`, certKey).Scan(&lo, &hi); err != nil {
+		return nil, err
+	}
+	if lo.Valid && hi.Int64-lo.Int64+1 <= 2*int64(max(n, 1)) {
+		q, args = cols+` FROM review_items r NOT INDEXED WHERE r.key BETWEEN ? AND ? AND r.cert_key = ?`, []any{lo.Int64, hi.Int64, certKey}
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -303,10 +337,15 @@ func streamItems(ctx context.Context, tx *sql.Tx, certID string, fn func(certsum
 	seen := map[string]struct{}{}
 	var accounts []string
 	for rows.Next() {
-		it, err := scanItemRecord(rows)
-		if err != nil {
+		var it certsum.ItemRecord
+		var summaryKey int64
+		var decision sql.NullString
+		if err := rows.Scan(&it.ID, &summaryKey, &it.AccessType, &it.AccessID, nullStr{&it.AccountID},
+			&it.NewAccess, &decision, &it.Comments); err != nil {
 			return nil, err
 		}
+		it.Decision = certsum.Decision(decision.String)
+		it.IdentitySummaryID = summaryIDs[summaryKey]
 		if it.AccountID != "" {
 			if _, ok := seen[it.AccountID]; !ok {
 				seen[it.AccountID] = struct{}{}
