@@ -1095,7 +1095,7 @@ const accessSummarySource = `SELECT a.cert_key, a.access_type, a.access_id,
 		a.total, a.decided
 	FROM (SELECT cert_key, access_type, access_id, COUNT(*) AS total, COUNT(decision) AS decided
 		FROM review_items WHERE access_type != 'ACCOUNT' AND %s
-		GROUP BY cert_key, access_id, access_type) AS a
+		GROUP BY cert_key, access_type, access_id) AS a
 	LEFT JOIN entitlements e ON a.access_type = 'ENTITLEMENT' AND e.id = a.access_id
 	LEFT JOIN sources es ON es.id = e.source_id
 	LEFT JOIN access_profiles p ON a.access_type = 'ACCESS_PROFILE' AND p.id = a.access_id

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/query"
 )
 
 // MaxDecisions is how many decisions one Decide call accepts (the spec's maxItems).
@@ -79,11 +80,30 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		return page, certsum.Invalidf("type", "access type %q is not one of ROLE, ACCESS_PROFILE, ENTITLEMENT, ACCOUNT", f.AccessType)
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		key, err := certKey(ctx, tx, certID)
+		// The certification's per-type counters answer most counts and tell how selective
+		// an access type filter is.
+		var key int64
+		var t tally
+		err := tx.QueryRowContext(ctx, `SELECT c.key, `+counterList("c", false)+` FROM certifications c WHERE c.id = ?`,
+			certID).Scan(append([]any{&key}, scanTally(&t)...)...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return certsum.NotFoundf("certification %q not found", certID)
+		}
 		if err != nil {
 			return err
 		}
-		driver, from := itemDriver(f, q)
+		if err := checkPage(q); err != nil {
+			return err
+		}
+		typ, typed := filterType(q.Filter)
+		if typed && t[typeIndex(typ)][0] == 0 {
+			page.Total = -1
+			if q.Count {
+				page.Total = 0
+			}
+			return nil // no item of that type: nothing to walk
+		}
+		driver, from := itemDriver(f, q, typed && t[typeIndex(typ)][0] <= selectiveType)
 		l := listQuery{
 			schema: certsum.ReviewItemSchema,
 			selectSQL: `SELECT i.id, i.access_type, i.access_id, i.access_name, i.account_id, i.new_access,
@@ -98,12 +118,7 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		}
 		known := -1
 		if q.Count && f.AccessType == "" {
-			var total, made int
-			if err := tx.QueryRowContext(ctx, `SELECT decisions_total, decisions_made FROM certifications WHERE key = ?`,
-				key).Scan(&total, &made); err != nil {
-				return err
-			}
-			if n, ok := countFromCounters(q.Filter, total, made); ok {
+			if n, ok := itemCountFromCounters(q.Filter, t); ok {
 				known, q.Count = n, false
 			}
 		}
@@ -145,31 +160,94 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 	return page, nil
 }
 
+// selectiveType is how many items of one access type a certification may hold for a filter
+// on that type to start from the items' access index (and sort what it finds) rather than
+// from the identity summaries in name order.
+const selectiveType = 20000
+
 // itemDriver returns the certification-key column that a review item list constrains and
 // the FROM clause, which together decide where SQLite starts: the review items by their
-// access index (an entitlements/access-profiles/roles parameter, or sorting by anything but
-// identity name), the identity summaries in name order (the default sort, so that a first
-// page reads one page's worth of rows however big the certification; CROSS JOIN and INDEXED
-// BY fix that plan, which SQLite, without statistics on how big a certification is, would
-// otherwise trade for a sort of every item), or neither when the filter names the ids to look up (a unary + keeps the term
-// off every index). An item's certification is always its identity summary's, so either
-// column selects the same rows.
-func itemDriver(f certsum.ReviewItemFilter, q certsum.ListQuery) (column, from string) {
+// access index (an entitlements/access-profiles/roles parameter, a filter on a type the
+// certification holds few items of, or sorting by anything but identity name), the
+// identity summaries in name order (the default sort, so that a first page reads one page's
+// worth of rows however big the certification; CROSS JOIN and INDEXED BY fix that plan,
+// which SQLite, without statistics on how big a certification is, would otherwise trade for
+// a sort of every item), or neither when the filter names item or identity summary ids to
+// look up (a unary + keeps the term off every index). An item's certification is always its
+// identity summary's, so either column selects the same rows.
+func itemDriver(f certsum.ReviewItemFilter, q certsum.ListQuery, fewOfType bool) (column, from string) {
 	const itemsFirst = ` FROM review_item_rows i JOIN identity_summaries s ON s.key = i.summary_key`
 	first := certsum.ReviewItemSchema.DefaultSort[0].Field
 	if len(q.Sort) > 0 {
 		first = q.Sort[0].Field
 	}
 	switch {
-	case q.Filter != nil && narrowsByID(q.Filter, "id", "identitySummary.id", "access.id"):
+	case q.Filter != nil && narrowsByID(q.Filter, "id", "identitySummary.id"):
 		return "+i.cert_key", itemsFirst
-	case f.AccessType != "":
+	case f.AccessType != "" || fewOfType:
 		return "i.cert_key", itemsFirst
 	case first == "identitySummary.name":
 		return "s.cert_key", ` FROM identity_summaries s INDEXED BY identity_summaries_name
 			CROSS JOIN review_item_rows i ON s.key = i.summary_key`
 	}
 	return "i.cert_key", itemsFirst
+}
+
+// filterType returns the access type a filter requires: "access.type eq X" (or "type eq
+// X") alone or as one side of an "and".
+func filterType(e query.Expr) (certsum.DtoType, bool) {
+	if t, ok := typeTest(e); ok {
+		return t, true
+	}
+	if l, ok := e.(*query.Logical); ok && l.Op == query.And {
+		if t, ok := filterType(l.Left); ok {
+			return t, true
+		}
+		return filterType(l.Right)
+	}
+	return "", false
+}
+
+// itemCountFromCounters answers the count of a certification's review items from its
+// per-type counters t when the filter is absent, tests completed, tests the access type, or
+// is the "and" of one of each; ok is false for any other filter.
+func itemCountFromCounters(filter query.Expr, t tally) (n int, ok bool) {
+	if l, isAnd := filter.(*query.Logical); isAnd && l.Op == query.And {
+		typ, okType := typeTest(l.Left)
+		other := l.Right
+		if !okType {
+			typ, okType = typeTest(l.Right)
+			other = l.Left
+		}
+		if !okType {
+			return 0, false
+		}
+		c := t[typeIndex(typ)]
+		return countFromCounters(other, c[0], c[1]+c[2])
+	}
+	if typ, okType := typeTest(filter); okType {
+		return t[typeIndex(typ)][0], true
+	}
+	return countFromCounters(filter, t.total(), t.decided())
+}
+
+// typeTest reports whether e is "access.type eq X" (or "type eq X") for a known access type,
+// compared case-insensitively as the filter language does.
+func typeTest(e query.Expr) (certsum.DtoType, bool) {
+	c, ok := e.(*query.Compare)
+	if !ok || c.Op != query.OpEq || (c.Field != "access.type" && c.Field != "type") {
+		return "", false
+	}
+	v, ok := c.Value.(query.StringLit)
+	if !ok {
+		return "", false
+	}
+	for _, t := range certsum.AccessTypes {
+		if strings.EqualFold(string(t), v.Value) {
+			return t, true
+		}
+	}
+	return "", false
 }
 
 // validateDecisions checks a decide body without the database: size, decision values, the

@@ -1112,6 +1112,10 @@ func TestCountsFromCountersMatchCountedRows(t *testing.T) {
 		if fast.Total != slow.Total || fast.Total != counted {
 			t.Errorf("identity summaries %q: counter total %d, counted total %d, rows %d", f, fast.Total, slow.Total, counted)
 		}
+	}
+	for _, f := range []string{"", "completed eq true", "completed ne true", `access.type eq "ROLE"`, `type eq "entitlement"`,
+		`access.type eq "ENTITLEMENT" and completed eq false`, `completed eq true and type eq "ACCESS_PROFILE"`,
+		`access.type eq "CAMPAIGN"`, `access.type eq "ROLE" and access.type eq "ROLE"`} {
 		itemFilter := mustFilterOrNil(t, f, certsum.ReviewItemSchema)
 		fastItems, err := st.ListReviewItems(ctx, "cert-1", certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 1, Count: true, Filter: itemFilter})
 		if err != nil {
@@ -1229,6 +1233,14 @@ func TestReviewItemListsAgreeWhateverDrivesThem(t *testing.T) {
 	bySummary := ids(certsum.ReviewItemFilter{}, `identitySummary.id in ("s-bob", "s-carol")`, "")
 	if diff := cmp.Diff([]string{"i-b1", "i-b2", "i-c1", "i-c2"}, bySummary); diff != "" {
 		t.Errorf("by identity summary ids (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"i-a4", "i-c2"}, ids(certsum.ReviewItemFilter{}, `access.type eq "role"`, "")); diff != "" {
+		t.Errorf("roles by type (-want +got):\n%s", diff)
+	}
+	none, err := st.ListReviewItems(ctx, "cert-2", certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 10, Count: true,
+		Filter: mustFilter(t, `type eq "ROLE" and completed eq false`, certsum.ReviewItemSchema)})
+	if err != nil || len(none.Items) != 0 || none.Items == nil || none.Total != 0 {
+		t.Errorf("roles of a certification without any = %+v, %v", none, err)
 	}
 	byAccess := ids(certsum.ReviewItemFilter{}, `access.id eq "ROLE-ENG" or access.id eq "ap-ad-basic"`, "-access.name")
 	if diff := cmp.Diff([]string{"i-a3", "i-a4", "i-b2", "i-c2"}, byAccess); diff != "" {

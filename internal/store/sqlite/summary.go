@@ -196,7 +196,8 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			countSQL:  `SELECT COUNT(*) FROM access_summaries a`,
 			args:      newArgs(),
 		}
-		l.where = append(l.where, keyTerm("a.cert_key", q.Filter, l.args, key, "access.id"), "a.access_type = "+l.args.Add(string(t)))
+		// The primary key (cert_key, access_type, access_id) serves access.id filters too.
+		l.where = append(l.where, "a.cert_key = "+l.args.Add(key), "a.access_type = "+l.args.Add(string(t)))
 		var items []accessItem
 		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
 			var ai accessItem

@@ -240,7 +240,7 @@ CREATE TABLE review_items (
 	recommendation    TEXT,
 	completed         INTEGER GENERATED ALWAYS AS (decision IS NOT NULL) VIRTUAL
 );
-CREATE INDEX review_items_access ON review_items(cert_key, access_id, access_type, decision);
+CREATE INDEX review_items_access ON review_items(cert_key, access_type, access_id, decision);
 CREATE INDEX review_items_summary ON review_items(summary_key, access_type, decision);
 CREATE INDEX review_items_name ON review_items(cert_key, access_name);
 
