@@ -267,6 +267,8 @@ type entry struct {
 	log     []*certsum.CertificationChanges
 
 	accounted atomic.Int64 // the model's size when the budget was last checked
+
+	fl *flight // the last version read, guarded by st
 }
 
 // releaser returns the function that ends a read of cm: it unlocks and, when the model grew
@@ -380,8 +382,19 @@ func (m *Model) acquire(ctx context.Context, certID string, needItems bool) (*ce
 			if e.fresh(mk, mkOK) {
 				return cm, m.releaser(e, cm), nil
 			}
-			m.stats.VersionRead.Add(1)
-			v, err := m.Store.CertificationVersion(ctx, certID)
+			if idle := e.writing(); idle != nil && mkOK {
+				// Something was committed while a write of this process is in flight: it is
+				// most likely that write, which will update the model. Wait for it rather
+				// than read a version that would only show the model behind.
+				e.mu.RUnlock()
+				select {
+				case <-idle:
+					continue
+				case <-ctx.Done():
+					return nil, nil, ctx.Err()
+				}
+			}
+			v, err := m.storeVersion(ctx, e, mk, mkOK)
 			if err != nil {
 				e.mu.RUnlock()
 				if certsum.ErrorCode(err) == certsum.CodeNotFound {
@@ -433,6 +446,43 @@ func (m *Model) acquire(ctx context.Context, certID string, needItems bool) (*ce
 	}
 	m.stats.Fallbacks.Add(1)
 	return nil, nil, errFallback
+}
+
+// flight is one version read of a certification, shared by every request that saw the same
+// change mark: equal marks mean nothing was committed between their reads, so one version
+// read serves them all.
+type flight struct {
+	mk   uint64
+	done chan struct{}
+	v    int64
+	err  error
+}
+
+// storeVersion reads the certification's version from the store. With a change mark,
+// callers that read the same mark share one read, so that a change does not send every
+// request in flight to the store at once.
+func (m *Model) storeVersion(ctx context.Context, e *entry, mk uint64, mkOK bool) (int64, error) {
+	if !mkOK {
+		m.stats.VersionRead.Add(1)
+		return m.Store.CertificationVersion(ctx, e.id)
+	}
+	e.st.Lock()
+	if f := e.fl; f != nil && f.mk == mk {
+		e.st.Unlock()
+		select {
+		case <-f.done:
+			return f.v, f.err
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	f := &flight{mk: mk, done: make(chan struct{})}
+	e.fl = f
+	e.st.Unlock()
+	m.stats.VersionRead.Add(1)
+	f.v, f.err = m.Store.CertificationVersion(context.WithoutCancel(ctx), e.id)
+	close(f.done)
+	return f.v, f.err
 }
 
 // drop forgets the entry's model if it is still cm.

@@ -298,8 +298,7 @@ func (m *Model) current(ctx context.Context, certID string, mk uint64, mkOK bool
 	if e.fresh(mk, mkOK) {
 		return cm, e.mu.RUnlock, true, nil
 	}
-	m.stats.VersionRead.Add(1)
-	v, err := m.Store.CertificationVersion(ctx, certID)
+	v, err := m.storeVersion(ctx, e, mk, mkOK)
 	if err != nil {
 		e.mu.RUnlock()
 		return nil, nil, false, err
@@ -457,18 +456,20 @@ func (m *Model) CertificationVersion(ctx context.Context, id string) (int64, err
 			return 0, fmt.Errorf("certification version: %w", certsum.NotFoundf("certification %q not found", id))
 		}
 	}
-	m.stats.VersionRead.Add(1)
-	v, err := m.Store.CertificationVersion(ctx, id)
+	e := m.peek(id)
+	if e == nil {
+		m.stats.VersionRead.Add(1)
+		return m.Store.CertificationVersion(ctx, id)
+	}
+	v, err := m.storeVersion(ctx, e, mk, mkOK)
 	if err != nil {
 		return v, err
 	}
-	if e := m.peek(id); e != nil {
-		e.mu.RLock()
-		if e.cm != nil && e.cm.version == v {
-			e.stampIf(mk, mkOK)
-		}
-		e.mu.RUnlock()
+	e.mu.RLock()
+	if e.cm != nil && e.cm.version == v {
+		e.stampIf(mk, mkOK)
 	}
+	e.mu.RUnlock()
 	return v, nil
 }
 
