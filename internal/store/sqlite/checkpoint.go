@@ -80,6 +80,9 @@ func (s *Store) checkpoint(ctx context.Context, mode string) {
 		return
 	}
 	s.log.Debug("WAL checkpoint", "mode", mode, "frames", frames, "checkpointed", done, "busy", busy == 1)
+	if hook := s.onCheckpoint.Load(); hook != nil {
+		(*hook)(mode, frames, done)
+	}
 }
 
 // stopCheckpointer stops the loop and checkpoints what is left, truncating the WAL.

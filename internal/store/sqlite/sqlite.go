@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -54,6 +55,8 @@ type Store struct {
 	kick    chan struct{}
 	stop    chan struct{}
 	stopped chan struct{}
+	// onCheckpoint, when set (by tests), sees every checkpoint's outcome.
+	onCheckpoint atomic.Pointer[func(mode string, frames, done int)]
 }
 
 var _ certsum.Store = (*Store)(nil)

@@ -1262,3 +1262,38 @@ func TestLoadRejectsARepeatedReviewItemIDAndWritesNothing(t *testing.T) {
 		t.Errorf("%d identities written by a rejected load", n)
 	}
 }
+
+func TestWritesAreCheckpointedInTheBackgroundNotByTheWriter(t *testing.T) {
+	st, _ := fixtureStore(t)
+	var auto int
+	if err := st.write.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil {
+		t.Fatal(err)
+	}
+	if auto != 0 {
+		t.Errorf("the writer checkpoints every %d pages itself", auto)
+	}
+	done := make(chan int, 16)
+	hook := func(mode string, frames, checkpointed int) {
+		if mode == "PASSIVE" {
+			select {
+			case done <- checkpointed:
+			default:
+			}
+		}
+	}
+	st.onCheckpoint.Store(&hook)
+	for len(done) > 0 { // a checkpoint of the load may still report
+		<-done
+	}
+	if _, err := st.Decide(ctx, "cert-1", "mgr", []certsum.ReviewDecision{approve("i-a1")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-done:
+		if n == 0 {
+			t.Error("the background checkpoint copied no frames after a write")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no background checkpoint within 10s of a write")
+	}
+}
