@@ -392,7 +392,11 @@ func (s *Store) OpenChangeMark(ctx context.Context) (certsum.ChangeMark, error) 
 	var mode, path string
 	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err == nil && mode == "wal" {
 		if err := conn.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err == nil && path != "" {
-			if d.idx, err = openWALIndex(path); err != nil {
+			shm, err := s.shmFile(path)
+			if err == nil {
+				d.idx, err = openWALIndex(path, shm)
+			}
+			if err != nil {
 				s.log.Warn("cannot read the wal-index; the change mark reads PRAGMA data_version", "err", err)
 			}
 		}

@@ -10,11 +10,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
 	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +59,13 @@ type Store struct {
 	stopped chan struct{}
 	// onCheckpoint, when set (by tests), sees every checkpoint's outcome.
 	onCheckpoint atomic.Pointer[func(mode string, frames, done int)]
+
+	// shm is this store's one descriptor of the database's "-shm" file, through which change
+	// marks map the wal-index header. It is opened once and closed only by Close, after every
+	// connection: see openWALIndex for why no descriptor of a file SQLite locks may be closed
+	// while SQLite has it open.
+	shmMu sync.Mutex
+	shm   *os.File
 }
 
 var _ certsum.Store = (*Store)(nil)
@@ -143,7 +152,29 @@ func (s *Store) Close() error {
 		errs = append(errs, s.write.Close())
 	}
 	s.read, s.write = nil, nil
+	// Only now, with every connection closed, may a descriptor of SQLite's files be closed.
+	s.shmMu.Lock()
+	if s.shm != nil {
+		errs = append(errs, s.shm.Close())
+		s.shm = nil
+	}
+	s.shmMu.Unlock()
 	return errors.Join(errs...)
+}
+
+// shmFile returns the store's descriptor of the "-shm" file of the database at path, opening
+// it the first time. It is never closed before the store is.
+func (s *Store) shmFile(path string) (*os.File, error) {
+	s.shmMu.Lock()
+	defer s.shmMu.Unlock()
+	if s.shm == nil {
+		f, err := os.Open(path + "-shm")
+		if err != nil {
+			return nil, err
+		}
+		s.shm = f
+	}
+	return s.shm, nil
 }
 
 // inTx runs fn in one IMMEDIATE transaction on the writer connection and commits when fn

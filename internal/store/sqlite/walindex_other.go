@@ -2,14 +2,17 @@
 
 package sqlite
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
 // walIndex is not available outside unix: the change mark reads PRAGMA data_version.
 type walIndex struct{}
 
 const walHeaderWords = 12
 
-func openWALIndex(string) (*walIndex, error) {
+func openWALIndex(string, *os.File) (*walIndex, error) {
 	return nil, errors.New("the wal-index is read only on unix")
 }
 

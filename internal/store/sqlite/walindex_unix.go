@@ -31,23 +31,23 @@ const (
 	walMinFile     = 32768 // one wal-index region: the size of an initialized file
 )
 
-// openWALIndex maps the header of the wal-index of the database file path. The caller must
+// openWALIndex maps the header of the wal-index of the database file path through shm, a
+// descriptor of its "-shm" file that the caller keeps open until every SQLite connection of
+// this process to the database is closed (see Store.shmFile). POSIX locks belong to the
+// process, not the descriptor: closing any descriptor of the file would drop the locks
+// SQLite holds on the wal-index, and the next process to open the database would take itself
+// for the only user and re-initialise the wal-index under this one. The caller must also
 // keep a connection to the database open while it is mapped, so that SQLite neither deletes
 // nor truncates the file.
-func openWALIndex(path string) (*walIndex, error) {
-	f, err := os.Open(path + "-shm")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
+func openWALIndex(path string, shm *os.File) (*walIndex, error) {
+	st, err := shm.Stat()
 	if err != nil {
 		return nil, err
 	}
 	if st.Size() < walMinFile {
 		return nil, fmt.Errorf("the wal-index of %s is not initialized (%d bytes)", path, st.Size())
 	}
-	mem, err := syscall.Mmap(int(f.Fd()), 0, walMapSize, syscall.PROT_READ, syscall.MAP_SHARED)
+	mem, err := syscall.Mmap(int(shm.Fd()), 0, walMapSize, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return nil, fmt.Errorf("map the wal-index of %s: %w", path, err)
 	}
@@ -94,6 +94,8 @@ func wordBytes(words []uint32) []byte {
 	return b
 }
 
+// close unmaps the header. It leaves the descriptor it was mapped through open: that is the
+// store's to close.
 func (w *walIndex) close() error {
 	if w.mem == nil {
 		return nil
