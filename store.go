@@ -2,6 +2,7 @@ package certsum
 
 import (
 	"context"
+	"time"
 
 	"github.com/certsum/certsum/query"
 )
@@ -165,7 +166,15 @@ type AdminStore interface {
 	// Verify recounts every counter from the review items and returns the differences;
 	// with fix it also repairs them, in one transaction.
 	Verify(ctx context.Context, fix bool) ([]Drift, error)
+	// Health reports whether the backend can serve: nil when it can, an unavailable error
+	// when the database cannot be reached or reported an I/O fault in the last
+	// HealthFaultWindow.
+	Health(ctx context.Context) error
 }
+
+// HealthFaultWindow is how long a storage I/O fault keeps a store unhealthy after it was
+// last seen: long enough for a readiness probe polled every few seconds to see it.
+const HealthFaultWindow = 30 * time.Second
 
 // Store is everything a backend provides.
 type Store interface {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -202,15 +203,7 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
-	probes.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if _, err := m.store.CountIdentities(r.Context()); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, `{"status":"unavailable"}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{"status":"ready"}`)
-	})
+	probes.Handle("GET /readyz", readyHandler(m.store, m.Logger))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/healthz", "/readyz":
@@ -219,4 +212,20 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 			api.ServeHTTP(w, r)
 		}
 	}), nil
+}
+
+// readyHandler answers /readyz: 200 while the store reports itself healthy, 503 with the
+// reason while it cannot reach its database or has seen an I/O fault lately.
+func readyHandler(st certsum.Store, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := st.Health(r.Context()); err != nil {
+			log.Warn("not ready", "err", err)
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "reason": certsum.ErrorText(err)})
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"ready"}`)
+	})
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -135,5 +137,29 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "http request") {
 		t.Errorf("no access log line:\n%s", logs.String())
+	}
+}
+
+// /readyz turns unhealthy, with the reason and Retry-After, as soon as the store cannot
+// serve; here the store's connections are closed under it.
+func TestReadyzReportsAStoreThatCannotServe(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "certsum.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := readyHandler(st, slog.New(slog.DiscardHandler))
+	probe := func() (int, http.Header, string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		return rec.Code, rec.Header(), rec.Body.String()
+	}
+	if code, _, body := probe(); code != 200 || !strings.Contains(body, `"ready"`) {
+		t.Fatalf("a sound store: %d %s", code, body)
+	}
+	_ = st.Close()
+	code, hdr, body := probe()
+	if code != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" || !strings.Contains(body, `"unavailable"`) {
+		t.Fatalf("a closed store: %d %v %s", code, hdr, body)
 	}
 }

@@ -55,14 +55,16 @@ type keyRing struct {
 	logger *slog.Logger
 
 	loadMu sync.Mutex // one store read at a time
+	addMu  sync.Mutex // one first key at a time
 
 	mu         sync.RWMutex
 	keys       map[string]*ringKey
 	signer     *ringKey // the newest active key, nil when there is none
 	loadedAt   time.Time
 	loaded     bool
-	gen        uint64    // counts loads, so concurrent callers can tell one happened
-	missReload time.Time // last re-read caused by an unknown kid
+	gen        uint64        // counts loads, so concurrent callers can tell one happened
+	missReload time.Time     // last re-read caused by an unknown kid
+	missDone   chan struct{} // closed when that re-read is done; nil when none is under way
 }
 
 func newKeyRing(store certsum.KeyStore, now func() time.Time, logger *slog.Logger) *keyRing {
@@ -151,9 +153,21 @@ func (r *keyRing) signingKey(ctx context.Context) (*ringKey, error) {
 	if k != nil {
 		return k, nil
 	}
-	// No active key: a fresh install, or every key was retired. Add one; if another replica
-	// does the same at the same moment, both keys are valid and the newer one wins on the
-	// next refresh.
+	// No active key: a fresh install, or every key was retired. Add one, once for all the
+	// requests of this process that got here together (the first re-reads the store and
+	// adds; the others find its key); if another replica does the same at the same moment,
+	// both keys are valid and the newer one wins on the next refresh.
+	r.addMu.Lock()
+	defer r.addMu.Unlock()
+	if err := r.reload(ctx, 0, true); err != nil {
+		return nil, err
+	}
+	r.mu.RLock()
+	k = r.signer
+	r.mu.RUnlock()
+	if k != nil {
+		return k, nil
+	}
 	if _, err := r.add(ctx); err != nil {
 		return nil, err
 	}
@@ -196,14 +210,38 @@ func (r *keyRing) verificationKey(ctx context.Context, kid string, leeway time.D
 	at := r.gen
 	now := r.now()
 	missReload := !ok && (r.missReload.IsZero() || now.Sub(r.missReload) >= unknownKidReload || now.Before(r.missReload))
+	var pending chan struct{}
 	if missReload {
 		r.missReload = now
+		r.missDone = make(chan struct{})
+		pending = r.missDone
+	} else if !ok {
+		pending = r.missDone // nil when no re-read is under way
 	}
 	r.mu.Unlock()
-	if missReload {
+	switch {
+	case missReload:
 		// Perhaps another replica or `certsum keys rotate` added it since the last read.
-		if err := r.reload(ctx, at, false); err != nil {
+		err := r.reload(ctx, at, false)
+		r.mu.Lock()
+		close(pending)
+		if r.missDone == pending {
+			r.missDone = nil
+		}
+		r.mu.Unlock()
+		if err != nil {
 			return nil, time.Time{}, err
+		}
+		r.mu.RLock()
+		k, ok = r.keys[kid]
+		r.mu.RUnlock()
+	case pending != nil:
+		// Another request is re-reading the store for an unknown kid (perhaps this one):
+		// wait for that read instead of failing before it lands.
+		select {
+		case <-pending:
+		case <-ctx.Done():
+			return nil, time.Time{}, ctx.Err()
 		}
 		r.mu.RLock()
 		k, ok = r.keys[kid]

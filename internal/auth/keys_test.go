@@ -206,42 +206,53 @@ func TestUnknownKidsDoNotHammerTheStore(t *testing.T) {
 	}
 }
 
+// Two services on one store issue and verify each other's tokens concurrently, from a fresh
+// install (no key yet) and again after one of them rotated the key. Verification re-reads
+// the store for an unknown kid at most once per unknownKidReload, so the clock moves past it
+// after the rotation, as it would between a rotation and the next requests.
 func TestConcurrentIssueAndVerify(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	store := newMemStore(alice)
 	a := mustService(t, store, clock)
 	b := mustService(t, store, clock)
 	c, secret := mustClient(t, a, ClientSpec{Identity: alice.ID})
-	var wg sync.WaitGroup
-	errs := make(chan error, 40)
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			issuer, verifier := a, b
-			if i%2 == 1 {
-				issuer, verifier = b, a
-			}
-			tok, _, err := issuer.Issue(context.Background(), c.ID, secret, nil)
-			if err != nil {
-				errs <- err
-				return
-			}
-			if _, err := verifier.Verify(context.Background(), tok); err != nil {
-				errs <- err
-			}
-			if i == 7 {
-				if _, err := a.RotateKey(context.Background()); err != nil {
+	burst := func(phase string) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				issuer, verifier := a, b
+				if i%2 == 1 {
+					issuer, verifier = b, a
+				}
+				tok, _, err := issuer.Issue(context.Background(), c.ID, secret, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := verifier.Verify(context.Background(), tok); err != nil {
 					errs <- err
 				}
-			}
-		}(i)
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("%s: %v", phase, err)
+		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
+	burst("fresh install")
+	if keys, _ := store.ListSigningKeys(context.Background()); len(keys) > 2 {
+		n := len(keys)
+		t.Errorf("a fresh install made %d signing keys; each service adds at most one", n)
 	}
+	if _, err := a.RotateKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(unknownKidReload)
+	burst("after a rotation")
 }
 
 func TestThumbprintMatchesRFC7638(t *testing.T) {

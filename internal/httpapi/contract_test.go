@@ -20,9 +20,9 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 )
 
-// specPath is the v2024 contract, beside the repository (shared/spec), relative to this
-// package's directory.
-const specPath = "../../../shared/spec/certifications-v2024.openapi.json"
+// specPath is the v2024 contract, vendored into the repository (docs/openapi/README.md),
+// relative to this package's directory.
+const specPath = "../../docs/openapi/certifications-v2024.openapi.json"
 
 // Tags whose operations this package serves; the campaign operations come with their own
 // issue.

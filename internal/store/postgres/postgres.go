@@ -255,3 +255,17 @@ func translate(err error) error {
 
 // stamp returns the current time as certsum stores it.
 func (s *Store) stamp() certsum.Time { return certsum.NewTime(s.now()) }
+
+// Health returns an unavailable error when the database cannot be reached or cannot answer
+// a read of certsum's schema now.
+func (s *Store) Health(ctx context.Context) error {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		err = translate(err)
+		if certsum.ErrorCode(err) == certsum.CodeInternal {
+			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database cannot be read", Cause: err}
+		}
+		return err
+	}
+	return nil
+}

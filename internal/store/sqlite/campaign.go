@@ -40,7 +40,7 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (*certsum.Campaign, 
 		return nil, certsum.NotFoundf("campaign %q not found", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get campaign: %w", translate(err))
+		return nil, fmt.Errorf("get campaign: %w", s.translate(err))
 	}
 	return k, nil
 }

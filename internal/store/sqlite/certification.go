@@ -55,7 +55,7 @@ func getCertification(ctx context.Context, q querier, id string) (*certsum.Certi
 func (s *Store) GetCertification(ctx context.Context, id string) (*certsum.Certification, error) {
 	c, err := getCertification(ctx, s.read, id)
 	if err != nil {
-		return nil, fmt.Errorf("get certification: %w", translate(err))
+		return nil, fmt.Errorf("get certification: %w", s.translate(err))
 	}
 	return c, nil
 }
@@ -230,7 +230,7 @@ func (s *Store) IsReviewer(ctx context.Context, certID, identityID string) (bool
 		return false, certsum.NotFoundf("certification %q not found", certID)
 	}
 	if err != nil {
-		return false, fmt.Errorf("is reviewer: %w", translate(err))
+		return false, fmt.Errorf("is reviewer: %w", s.translate(err))
 	}
 	return ok, nil
 }
@@ -244,7 +244,7 @@ func (s *Store) CertificationVersion(ctx context.Context, certID string) (int64,
 		return 0, certsum.NotFoundf("certification %q not found", certID)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("certification version: %w", translate(err))
+		return 0, fmt.Errorf("certification version: %w", s.translate(err))
 	}
 	return v, nil
 }

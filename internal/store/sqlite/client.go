@@ -67,7 +67,7 @@ func (s *Store) CreateClient(ctx context.Context, c *certsum.OAuthClient) error 
 			(id, name, identity_id, levels, scopes, secret_hash, created, last_used)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.Name, nullString(c.IdentityID), levels, scopes, c.SecretHash, timeText(c.Created), nullTimeText(c.LastUsed))
-		if certsum.ErrorCode(translate(err)) == certsum.CodeConflict {
+		if certsum.ErrorCode(s.translate(err)) == certsum.CodeConflict {
 			return certsum.Conflictf("client %q already exists", c.ID)
 		}
 		return err
@@ -93,7 +93,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (*certsum.OAuthClient,
 		return nil, certsum.NotFoundf("client %q not found", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get client: %w", translate(err))
+		return nil, fmt.Errorf("get client: %w", s.translate(err))
 	}
 	return &c, nil
 }
@@ -102,19 +102,19 @@ func (s *Store) GetClient(ctx context.Context, id string) (*certsum.OAuthClient,
 func (s *Store) ListClients(ctx context.Context) ([]certsum.OAuthClient, error) {
 	rows, err := s.read.QueryContext(ctx, clientSelect+` ORDER BY created, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list clients: %w", translate(err))
+		return nil, fmt.Errorf("list clients: %w", s.translate(err))
 	}
 	defer rows.Close()
 	out := []certsum.OAuthClient{}
 	for rows.Next() {
 		c, err := scanClient(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list clients: %w", translate(err))
+			return nil, fmt.Errorf("list clients: %w", s.translate(err))
 		}
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list clients: %w", translate(err))
+		return nil, fmt.Errorf("list clients: %w", s.translate(err))
 	}
 	return out, nil
 }

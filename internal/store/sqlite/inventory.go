@@ -87,7 +87,7 @@ func (s *Store) CreateIdentity(ctx context.Context, id *certsum.Identity) error 
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO identities (id, name, email, manager_id, department, title)
 			VALUES (?, ?, ?, ?, ?, ?)`, id.ID, id.Name, nullString(id.Email), nullString(id.ManagerID), id.Department, id.Title)
-		if certsum.ErrorCode(translate(err)) == certsum.CodeConflict {
+		if certsum.ErrorCode(s.translate(err)) == certsum.CodeConflict {
 			return certsum.Conflictf("identity %q already exists", id.ID)
 		}
 		return err
@@ -102,7 +102,7 @@ func (s *Store) CreateIdentity(ctx context.Context, id *certsum.Identity) error 
 func (s *Store) CountIdentities(ctx context.Context) (int, error) {
 	var n int
 	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM identities`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count identities: %w", translate(err))
+		return 0, fmt.Errorf("count identities: %w", s.translate(err))
 	}
 	return n, nil
 }

@@ -35,7 +35,7 @@ func (s *Store) AddSigningKey(ctx context.Context, k *certsum.SigningKey) error 
 		_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys
 			(id, algorithm, private_key, public_key, created, retired, not_after) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			k.ID, k.Algorithm, k.PrivateKey, k.PublicKey, timeText(k.Created), nullTimeText(k.Retired), nullTimeText(k.NotAfter))
-		if certsum.ErrorCode(translate(err)) == certsum.CodeConflict {
+		if certsum.ErrorCode(s.translate(err)) == certsum.CodeConflict {
 			return certsum.Conflictf("signing key %q already exists", k.ID)
 		}
 		return err
@@ -73,19 +73,19 @@ func (s *Store) RetireSigningKey(ctx context.Context, kid string, retired, notAf
 func (s *Store) ListSigningKeys(ctx context.Context) ([]certsum.SigningKey, error) {
 	rows, err := s.read.QueryContext(ctx, keySelect+` ORDER BY created DESC, rowid DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", translate(err))
+		return nil, fmt.Errorf("list signing keys: %w", s.translate(err))
 	}
 	defer rows.Close()
 	out := []certsum.SigningKey{}
 	for rows.Next() {
 		k, err := scanKey(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list signing keys: %w", translate(err))
+			return nil, fmt.Errorf("list signing keys: %w", s.translate(err))
 		}
 		out = append(out, k)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", translate(err))
+		return nil, fmt.Errorf("list signing keys: %w", s.translate(err))
 	}
 	return out, nil
 }

@@ -604,7 +604,7 @@ func (b *batch) flush() error {
 
 func (b *batch) exec(st *sql.Stmt) error {
 	if _, err := st.ExecContext(b.w.ctx, b.args...); err != nil {
-		if certsum.ErrorCode(translate(err)) == certsum.CodeConflict {
+		if certsum.ErrorCode(classify(err)) == certsum.CodeConflict {
 			return b.conflict()
 		}
 		return fmt.Errorf("insert %s: %w", b.kind, err)
@@ -627,7 +627,7 @@ func (b *batch) conflict() error {
 	per := len(b.args) / len(b.ids)
 	for i, id := range b.ids {
 		_, err := b.w.tx.ExecContext(b.w.ctx, b.single, b.args[i*per:(i+1)*per]...)
-		if certsum.ErrorCode(translate(err)) == certsum.CodeConflict {
+		if certsum.ErrorCode(classify(err)) == certsum.CodeConflict {
 			return certsum.Conflictf("%s %q already exists", b.kind, id)
 		}
 	}

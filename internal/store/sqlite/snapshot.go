@@ -137,7 +137,7 @@ func (s *Store) ReadCertificationIndex(ctx context.Context) ([]certsum.IndexedCe
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read certification index: %w", translate(err))
+		return nil, fmt.Errorf("read certification index: %w", s.translate(err))
 	}
 	return out, nil
 }
@@ -376,12 +376,12 @@ func (s *Store) OpenChangeMark(ctx context.Context) (certsum.ChangeMark, error) 
 	}
 	conn, err := s.read.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("open change mark: %w", translate(err))
+		return nil, fmt.Errorf("open change mark: %w", s.translate(err))
 	}
 	stmt, err := conn.PrepareContext(ctx, `PRAGMA data_version`)
 	if err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("open change mark: %w", translate(err))
+		return nil, fmt.Errorf("open change mark: %w", s.translate(err))
 	}
 	d := &dataVersion{conn: conn, stmt: stmt}
 	// The first read maps this connection's wal-index, which stays open with it.
@@ -443,7 +443,7 @@ func (d *dataVersion) Mark(ctx context.Context) (uint64, error) {
 func (d *dataVersion) pragma(ctx context.Context) (uint64, error) {
 	var v int64
 	if err := d.stmt.QueryRowContext(ctx).Scan(&v); err != nil {
-		return 0, fmt.Errorf("change mark: %w", translate(err))
+		return 0, fmt.Errorf("change mark: %w", classify(err))
 	}
 	return uint64(v), nil
 }

@@ -66,6 +66,9 @@ type Store struct {
 	// while SQLite has it open.
 	shmMu sync.Mutex
 	shm   *os.File
+
+	// lastFault is the last I/O fault an operation saw (see Health).
+	lastFault atomic.Pointer[fault]
 }
 
 var _ certsum.Store = (*Store)(nil)
@@ -118,7 +121,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// The writer connects first so that the file is in WAL mode before any reader opens it.
 		if err := w.PingContext(ctx); err != nil {
 			_ = w.Close()
-			return nil, fmt.Errorf("open %s: %w", path, translate(err))
+			return nil, fmt.Errorf("open %s: %w", path, s.translate(err))
 		}
 		r, err := sql.Open("sqlite", path+"?"+pragmas.Encode()+"&_query_only=1")
 		if err != nil {
@@ -184,34 +187,34 @@ func (s *Store) shmFile(path string) (*os.File, error) {
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error, setup ...connSetup) (err error) {
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
-		return translate(err)
+		return s.translate(err)
 	}
 	defer conn.Close()
 	for _, su := range setup {
 		for _, p := range su.before {
 			if _, err := conn.ExecContext(ctx, p); err != nil {
-				return fmt.Errorf("%s: %w", p, translate(err))
+				return fmt.Errorf("%s: %w", p, s.translate(err))
 			}
 		}
 		defer func() {
 			for _, p := range su.after {
 				// Run even when ctx is done: the connection goes back to the pool.
 				if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), p); rerr != nil && err == nil {
-					err = fmt.Errorf("%s: %w", p, translate(rerr))
+					err = fmt.Errorf("%s: %w", p, s.translate(rerr))
 				}
 			}
 		}()
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return translate(err)
+		return s.translate(err)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return translate(err)
+		return s.translate(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return translate(err)
+		return s.translate(err)
 	}
 	s.wrote()
 	return nil
@@ -227,10 +230,10 @@ type connSetup struct {
 func (s *Store) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return translate(err)
+		return s.translate(err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	return translate(fn(tx))
+	return s.translate(fn(tx))
 }
 
 // migrate applies every embedded migration not yet recorded in schema_migrations, in
@@ -241,7 +244,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		name    TEXT NOT NULL,
 		applied TEXT NOT NULL
 	)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", translate(err))
+		return fmt.Errorf("create schema_migrations: %w", s.translate(err))
 	}
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
@@ -299,10 +302,66 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// translate turns driver errors into certsum errors by their SQLite result code (never by
-// message text). certsum errors and context errors pass through untouched; anything else
-// stays as it is and so counts as internal.
-func translate(err error) error {
+// translate is classify for this store's operations: it also records I/O faults, so that
+// Health reports them.
+func (s *Store) translate(err error) error {
+	err = classify(err)
+	if err != nil && ioFault(err) {
+		s.lastFault.Store(&fault{at: s.now(), err: err})
+	}
+	return err
+}
+
+// fault is an I/O fault the store saw, and when.
+type fault struct {
+	at  time.Time
+	err error
+}
+
+// ioFault reports whether err is SQLite's word that the file could not be read or written
+// as it must be: an I/O error, a full disk, a file it cannot open or write, or a damaged
+// file. Such a store is not fit to serve until the fault is gone.
+func ioFault(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY,
+		sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// Health returns an unavailable error when the store saw an I/O fault in the last
+// certsum.HealthFaultWindow, or when a read on each pool fails now.
+func (s *Store) Health(ctx context.Context) error {
+	if f := s.lastFault.Load(); f != nil && s.now().Sub(f.at) < certsum.HealthFaultWindow {
+		return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database reported an I/O fault at " +
+			certsum.NewTime(f.at).String(), Cause: f.err}
+	}
+	if s.read == nil {
+		return certsum.Errorf(certsum.CodeUnavailable, "the store is closed")
+	}
+	for _, db := range []*sql.DB{s.read, s.write} {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+			err = s.translate(err)
+			if certsum.ErrorCode(err) == certsum.CodeInternal {
+				return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database cannot be read", Cause: err}
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// classify turns driver errors into certsum errors by their SQLite result code (never by
+// message text). certsum errors and context errors pass through untouched; a database that
+// cannot be read or written (I/O error, full disk, read-only file) is unavailable; anything
+// else stays as it is and so counts as internal.
+func classify(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -324,6 +383,8 @@ func translate(err error) error {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database is busy; retry later", Cause: err}
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
+			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database cannot be read or written; retry later", Cause: err}
 		}
 	}
 	return err

@@ -47,7 +47,7 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 			return nil, certsum.NotFoundf("certification %q not found", certID)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("decision summary: %w", translate(err))
+			return nil, fmt.Errorf("decision summary: %w", s.translate(err))
 		}
 		return t.summary(), nil
 	}
@@ -73,7 +73,7 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 		return nil, certsum.NotFoundf("certification %q not found", certID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("decision summary: %w", translate(err))
+		return nil, fmt.Errorf("decision summary: %w", s.translate(err))
 	}
 	return t.summary(), nil
 }

@@ -37,6 +37,13 @@ func testLoad(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		}
 	})
 
+	t.Run("a store with its database reachable is healthy, empty or loaded", func(t *testing.T) {
+		st := newStore(t)
+		mustOK(t, st.Health(ctx), "Health of an empty store")
+		mustOK(t, st.Load(ctx, Fixture(), nil), "Load")
+		mustOK(t, st.Health(ctx), "Health of a loaded store")
+	})
+
 	t.Run("progress is reported up to the total", func(t *testing.T) {
 		st := newStore(t)
 		var calls [][2]int
