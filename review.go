@@ -136,3 +136,8 @@ func (s *DecisionSummary) Add(t DtoType, d Decision, n int) {
 		*revoked += n
 	}
 }
+
+// Valid reports whether t is one of the reference types.
+func (t ReassignType) Valid() bool {
+	return t == ReassignTargetSummary || t == ReassignItem || t == ReassignIdentitySummary
+}

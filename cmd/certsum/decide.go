@@ -11,7 +11,7 @@ import (
 )
 
 // maxDecisions is how many decisions one decide request may carry.
-const maxDecisions = 250
+const maxDecisions = certsum.MaxDecisions
 
 func newDecideCmd(e *cliEnv) *cobra.Command {
 	var (

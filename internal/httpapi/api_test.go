@@ -530,10 +530,16 @@ func TestDecide(t *testing.T) {
 		}
 	})
 
-	t.Run("a body over 1 MiB is rejected", func(t *testing.T) {
+	t.Run("a comment of 1 MiB is refused by its length", func(t *testing.T) {
 		f := mustFixture(t)
 		big := `[{"id":"` + itemSamRole + `","decision":"APPROVE","bulk":true,"comments":"` + strings.Repeat("x", 1<<20) + `"}]`
-		f.do("POST", certPath(idCertA, "/decide"), f.mia, big).mustError(t, 400, detailBadContent, "exceeds")
+		f.do("POST", certPath(idCertA, "/decide"), f.mia, big).mustError(t, 400, detailBadContent, "decision 0: comments has 1048576 characters; at most 4096")
+	})
+
+	t.Run("a body over the bound is refused with 413", func(t *testing.T) {
+		f := mustFixture(t)
+		big := `[{"id":"` + itemSamRole + `","decision":"APPROVE","bulk":true,"comments":"` + strings.Repeat("x", maxBodyBytes) + `"}]`
+		f.do("POST", certPath(idCertA, "/decide"), f.mia, big).mustError(t, 413, detailTooLarge, "exceeds")
 	})
 
 	t.Run("a campaign requiring comments on every decision enforces them", func(t *testing.T) {

@@ -5,15 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/certsum/certsum"
-)
-
-// Limits of request bodies and parameters (SPEC minItems/maxItems, API.md §5.5, §5.6).
-const (
-	maxDecisions    = 250
-	maxReassign     = 50
-	maxAccessFilter = 250 // ids in entitlements / access-profiles / roles
 )
 
 // listCertifications serves listIdentityCertifications. ORG_ADMIN and CERT_ADMIN see every
@@ -127,8 +121,8 @@ func parseItemFilter(v url.Values) (certsum.ReviewItemFilter, error) {
 		if len(ids) == 0 {
 			return f, certsum.Invalidf(p.name, "%s must list at least one id", p.name)
 		}
-		if len(ids) > maxAccessFilter {
-			return f, certsum.Invalidf(p.name, "%s lists %d ids; at most %d are allowed", p.name, len(ids), maxAccessFilter)
+		if len(ids) > certsum.MaxAccessFilterIDs {
+			return f, certsum.Invalidf(p.name, "%s lists %d ids; at most %d are allowed", p.name, len(ids), certsum.MaxAccessFilterIDs)
 		}
 		f = certsum.ReviewItemFilter{AccessType: p.t, AccessIDs: ids}
 	}
@@ -146,43 +140,32 @@ type decisionBody struct {
 	Comments        *string                 `json:"comments"`
 }
 
-// parseDecisions checks the shape of a decide body: 1 to 250 decisions, each with id,
-// decision (APPROVE or REVOKE) and bulk present, proposedEndDate only with REVOKE, and no
-// id twice. The rules that need the certification (ids belong to it, the campaign's comment
-// requirement, phase) are the store's.
-func parseDecisions(in []decisionBody) ([]certsum.ReviewDecision, error) {
-	if len(in) == 0 {
-		return nil, certsum.Invalidf("body", "the body must list at least one decision")
-	}
-	if len(in) > maxDecisions {
-		return nil, certsum.Invalidf("body", "the body lists %d decisions; at most %d are allowed", len(in), maxDecisions)
+// parseDecisions turns a decide body into decisions: every required key present (id,
+// decision, bulk), then the request rules of certsum.ValidateDecisions. The rules that need
+// the certification (ids belong to it, the campaign's comment requirement, phase) are the
+// store's.
+func parseDecisions(in []decisionBody, now time.Time) ([]certsum.ReviewDecision, error) {
+	if len(in) > certsum.MaxDecisions {
+		return nil, certsum.Invalidf("body", "the body lists %d decisions; at most %d are allowed", len(in), certsum.MaxDecisions)
 	}
 	out := make([]certsum.ReviewDecision, len(in))
-	seen := make(map[string]int, len(in))
 	for i, d := range in {
-		at := fmt.Sprintf("[%d]", i)
+		field := func(key string) string { return fmt.Sprintf("[%d].%s", i, key) }
 		switch {
 		case d.ID == nil:
-			return nil, certsum.Invalidf(at+".id", "decision %s: id is required", at)
-		case *d.ID == "":
-			return nil, certsum.Invalidf(at+".id", "decision %s: id must not be empty", at)
+			return nil, certsum.Invalidf(field("id"), "decision %d: id is required", i)
 		case d.Decision == nil:
-			return nil, certsum.Invalidf(at+".decision", "decision %s: decision is required", at)
-		case !d.Decision.Valid():
-			return nil, certsum.Invalidf(at+".decision", "decision %s: decision must be APPROVE or REVOKE, not %q", at, *d.Decision)
+			return nil, certsum.Invalidf(field("decision"), "decision %d: decision is required", i)
 		case d.Bulk == nil:
-			return nil, certsum.Invalidf(at+".bulk", "decision %s: bulk is required", at)
-		case d.ProposedEndDate != nil && *d.Decision != certsum.Revoke:
-			return nil, certsum.Invalidf(at+".proposedEndDate", "decision %s: proposedEndDate may only be set on a REVOKE decision", at)
+			return nil, certsum.Invalidf(field("bulk"), "decision %d: bulk is required", i)
 		}
-		if j, dup := seen[*d.ID]; dup {
-			return nil, certsum.Invalidf(at+".id", "decision %s: item %s is already decided by decision [%d] of this request", at, *d.ID, j)
-		}
-		seen[*d.ID] = i
 		out[i] = certsum.ReviewDecision{
 			ID: *d.ID, Decision: *d.Decision, ProposedEndDate: d.ProposedEndDate, Bulk: d.Bulk,
 			Recommendation: d.Recommendation, Comments: d.Comments,
 		}
+	}
+	if err := certsum.ValidateDecisions(out, now); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -196,13 +179,13 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var body []decisionBody
-	if err := decodeBody(w, r, &body); err != nil {
+	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
 	if body == nil {
 		return asContent(certsum.Invalidf("body", "the body must be an array of decisions, not null"))
 	}
-	decisions, err := parseDecisions(body)
+	decisions, err := parseDecisions(body, s.now())
 	if err != nil {
 		return asContent(err)
 	}
@@ -241,38 +224,34 @@ type reassignRefBody struct {
 	Type *certsum.ReassignType `json:"type"`
 }
 
-// parseReassign checks the shape of a reassign body: every key present, 1 to 50 references
-// of a known type, a target identity and a reason.
+// parseReassign turns a reassign body into a request: every required key present, then the
+// request rules of certsum.ValidateReassign.
 func parseReassign(b reassignBody) (certsum.ReviewReassign, error) {
 	var out certsum.ReviewReassign
 	switch {
 	case b.Reassign == nil || *b.Reassign == nil:
 		return out, certsum.Invalidf("reassign", "reassign is required: a list of the items or identity summaries to reassign")
-	case len(*b.Reassign) == 0:
-		return out, certsum.Invalidf("reassign", "reassign must list at least one reference")
-	case len(*b.Reassign) > maxReassign:
-		return out, certsum.Invalidf("reassign", "reassign lists %d references; at most %d are allowed", len(*b.Reassign), maxReassign)
-	case b.ReassignTo == nil || strings.TrimSpace(*b.ReassignTo) == "":
+	case b.ReassignTo == nil:
 		return out, certsum.Invalidf("reassignTo", "reassignTo is required: the id of the identity to reassign to")
-	case b.Reason == nil || strings.TrimSpace(*b.Reason) == "":
+	case b.Reason == nil:
 		return out, certsum.Invalidf("reason", "reason is required and must not be empty")
+	case len(*b.Reassign) > certsum.MaxReassignReferences:
+		return out, certsum.Invalidf("reassign", "reassign lists %d references; at most %d are allowed", len(*b.Reassign), certsum.MaxReassignReferences)
 	}
 	out.ReassignTo, out.Reason = *b.ReassignTo, *b.Reason
 	out.Reassign = make([]certsum.ReassignReference, len(*b.Reassign))
 	for i, ref := range *b.Reassign {
 		at := fmt.Sprintf("reassign[%d]", i)
 		switch {
-		case ref.ID == nil || *ref.ID == "":
+		case ref.ID == nil:
 			return out, certsum.Invalidf(at+".id", "%s: id is required", at)
 		case ref.Type == nil:
 			return out, certsum.Invalidf(at+".type", "%s: type is required", at)
 		}
-		switch *ref.Type {
-		case certsum.ReassignTargetSummary, certsum.ReassignItem, certsum.ReassignIdentitySummary:
-		default:
-			return out, certsum.Invalidf(at+".type", "%s: type must be TARGET_SUMMARY, ITEM or IDENTITY_SUMMARY, not %q", at, *ref.Type)
-		}
 		out.Reassign[i] = certsum.ReassignReference{ID: *ref.ID, Type: *ref.Type}
+	}
+	if err := certsum.ValidateReassign(out); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -285,7 +264,7 @@ func (s *server) reassign(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var body reassignBody
-	if err := decodeBody(w, r, &body); err != nil {
+	if err := decodeBody(r, &body); err != nil {
 		return err
 	}
 	req, err := parseReassign(body)

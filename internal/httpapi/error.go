@@ -54,6 +54,10 @@ func asContent(err error) error {
 // status returns the HTTP status and ErrorResponseDto detail code for err: the one table
 // from certsum error codes to HTTP (API.md §3.4).
 func status(err error) (int, string) {
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status, se.detail
+	}
 	switch certsum.ErrorCode(err) {
 	case certsum.CodeInvalid:
 		var ce *contentError
@@ -147,7 +151,11 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 			ew.logger.Error("request failed", attrs...)
 		}
 	default:
-		body.Messages = []certsum.ErrorMessage{message(certsum.ErrorText(err))}
+		text := certsum.ErrorText(err)
+		if se := (*statusError)(nil); errors.As(err, &se) {
+			text = se.text
+		}
+		body.Messages = []certsum.ErrorMessage{message(text)}
 		if c := causes(err); c != nil {
 			body.Causes = c
 		}

@@ -127,6 +127,7 @@ func New(opts Options) http.Handler {
 		requestID,
 		accessLog(logger),
 		recovery(ew),
+		limitBody(ew),
 		strictQuery(ew),
 	)
 }

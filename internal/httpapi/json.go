@@ -15,10 +15,6 @@ import (
 	"github.com/certsum/certsum"
 )
 
-// maxBodyBytes bounds every request body. Decide's largest legal body (250 decisions with
-// comments and recommendations) is far below it.
-const maxBodyBytes = 1 << 20
-
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // writeJSON is the one JSON writer: it encodes v, then sets Content-Type, Content-Length,
@@ -62,16 +58,26 @@ func writePage[T any](w http.ResponseWriter, p certsum.Page[T], q certsum.ListQu
 	return writeJSON(w, http.StatusOK, items, total)
 }
 
-// decodeBody reads a JSON request body of at most maxBodyBytes into dst, rejecting unknown
-// fields, trailing data and a missing body. Every failure is a CodeInvalid error marked as
-// bad request content, with a message that says what is wrong and where.
-func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+// decodeBody reads a JSON request body (bounded by limitBody) into dst, rejecting another
+// Content-Type (415), a body past the bound (413), unknown fields, trailing data and a
+// missing body. Every other failure is a CodeInvalid error marked as bad request content,
+// with a message that says what is wrong and where.
+func decodeBody(r *http.Request, dst any) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if isTooLarge(err) {
+			return tooLarge()
+		}
 		return asContent(bodyError(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
+		if isTooLarge(err) {
+			return tooLarge()
+		}
 		if err == nil {
 			return asContent(certsum.Invalidf("body", "request body: unexpected data after the JSON value"))
 		}

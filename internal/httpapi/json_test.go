@@ -1,6 +1,10 @@
 package httpapi
 
 import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -78,8 +82,9 @@ func TestDecodeBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.in))
+			req.Header.Set("Content-Type", "application/json")
 			var b body
-			err := decodeBody(httptest.NewRecorder(), req, &b)
+			err := decodeBody(req, &b)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("err = %v", err)
@@ -101,11 +106,41 @@ func TestDecodeBodyRejectsABodyOverTheLimit(t *testing.T) {
 	var b struct {
 		ID string `json:"id"`
 	}
-	err := decodeBody(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(big)), &b)
-	if err == nil || !strings.Contains(err.Error(), "exceeds 1048576 bytes") {
+	// The body is cut off as limitBody cuts it: its length is not announced.
+	req := httptest.NewRequest("POST", "/", io.NopCloser(strings.NewReader(big)))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	var err error
+	limitBody(&errorWriter{logger: slog.New(slog.DiscardHandler)})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err = decodeBody(r, &b)
+	})).ServeHTTP(rec, req)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("exceeds %d bytes", maxBodyBytes)) {
 		t.Fatalf("err = %v", err)
 	}
-	if st, _ := status(err); st != 400 {
-		t.Errorf("status = %d", st)
+	if st, detail := status(err); st != 413 || detail != detailTooLarge {
+		t.Errorf("status = %d %q, want 413", st, detail)
+	}
+}
+
+func TestDecodeBodyWantsJSON(t *testing.T) {
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "application/jsonx", "application/json; charset"} {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(`{}`))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		var b struct{}
+		err := decodeBody(req, &b)
+		if st, detail := status(err); st != 415 || detail != detailUnsupported {
+			t.Errorf("Content-Type %q: %v → %d %q, want 415", ct, err, st, detail)
+		}
+	}
+	for _, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON"} {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", ct)
+		var b struct{}
+		if err := decodeBody(req, &b); err != nil {
+			t.Errorf("Content-Type %q: %v", ct, err)
+		}
 	}
 }

@@ -11,34 +11,6 @@ import (
 	"github.com/certsum/certsum"
 )
 
-// MaxReassign is how many references one Reassign call accepts (the spec's maxItems).
-const MaxReassign = 50
-
-// validateReassign checks a reassign body without the database.
-func validateReassign(r certsum.ReviewReassign) error {
-	if len(r.Reassign) == 0 || len(r.Reassign) > MaxReassign {
-		return certsum.Invalidf("reassign", "reassign holds 1 to %d references, not %d", MaxReassign, len(r.Reassign))
-	}
-	if strings.TrimSpace(r.ReassignTo) == "" {
-		return certsum.Invalidf("reassignTo", "reassignTo is required")
-	}
-	if strings.TrimSpace(r.Reason) == "" {
-		return certsum.Invalidf("reason", "reason is required")
-	}
-	for i, ref := range r.Reassign {
-		if strings.TrimSpace(ref.ID) == "" {
-			return certsum.Invalidf(fmt.Sprintf("reassign[%d].id", i), "reference %d has no id", i)
-		}
-		switch ref.Type {
-		case certsum.ReassignItem, certsum.ReassignIdentitySummary, certsum.ReassignTargetSummary:
-		default:
-			return certsum.Invalidf(fmt.Sprintf("reassign[%d].type", i),
-				"reference %d: type must be ITEM, IDENTITY_SUMMARY or TARGET_SUMMARY, not %q", i, ref.Type)
-		}
-	}
-	return nil
-}
-
 // Reassign moves review items (ITEM) and identity summaries with all their items
 // (IDENTITY_SUMMARY, TARGET_SUMMARY) into reassignTo's certification of the same campaign,
 // creating that certification (ACTIVE, same due date, reassignment from this one) when it
@@ -46,7 +18,7 @@ func validateReassign(r certsum.ReviewReassign) error {
 // counter on both sides follows. It locks the campaign, then the source certification, then
 // the target. Errors: not_found, invalid, reference, conflict.
 func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.ReviewReassign) (*certsum.Certification, error) {
-	if err := validateReassign(r); err != nil {
+	if err := certsum.ValidateReassign(r); err != nil {
 		return nil, fmt.Errorf("reassign: %w", err)
 	}
 	var out *certsum.Certification

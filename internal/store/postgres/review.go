@@ -15,9 +15,6 @@ import (
 	"github.com/certsum/certsum/query"
 )
 
-// MaxDecisions is how many decisions one Decide call accepts (the spec's maxItems).
-const MaxDecisions = 250
-
 // itemRow is a review item as the write paths see it.
 type itemRow struct {
 	id           string
@@ -147,54 +144,6 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 	return page, nil
 }
 
-// validateDecisions checks a decide body without the database: size, decision values, the
-// required bulk flag, proposedEndDate only with REVOKE, and no id twice.
-func validateDecisions(ds []certsum.ReviewDecision) error {
-	if len(ds) == 0 || len(ds) > MaxDecisions {
-		return certsum.Invalidf("decisions", "a decide request holds 1 to %d decisions, not %d", MaxDecisions, len(ds))
-	}
-	seen := make(map[string]bool, len(ds))
-	var dups []string
-	for i, d := range ds {
-		switch {
-		case strings.TrimSpace(d.ID) == "":
-			return certsum.Invalidf(fmt.Sprintf("[%d].id", i), "decision %d has no id", i)
-		case !d.Decision.Valid():
-			return certsum.Invalidf(fmt.Sprintf("[%d].decision", i), "decision %d: decision must be APPROVE or REVOKE, not %q", i, d.Decision)
-		case d.Bulk == nil:
-			return certsum.Invalidf(fmt.Sprintf("[%d].bulk", i), "decision %d: bulk is required", i)
-		case d.ProposedEndDate != nil && d.Decision != certsum.Revoke:
-			return certsum.Invalidf(fmt.Sprintf("[%d].proposedEndDate", i), "decision %d: proposedEndDate is only allowed with REVOKE", i)
-		}
-		if seen[d.ID] {
-			dups = append(dups, d.ID)
-		}
-		seen[d.ID] = true
-	}
-	if len(dups) > 0 {
-		return certsum.Invalidf("decisions", "review item ids appear more than once: %s", strings.Join(dups, ", "))
-	}
-	return nil
-}
-
-// checkComments enforces the campaign's mandatoryCommentRequirement; blank comments count
-// as missing.
-func checkComments(req certsum.CommentRequirement, ds []certsum.ReviewDecision) error {
-	for i, d := range ds {
-		blank := d.Comments == nil || strings.TrimSpace(*d.Comments) == ""
-		if !blank {
-			continue
-		}
-		switch {
-		case req == certsum.CommentsAll:
-			return certsum.Invalidf(fmt.Sprintf("[%d].comments", i), "decision %d: this campaign requires comments on every decision", i)
-		case req == certsum.CommentsRevokeOnly && d.Decision == certsum.Revoke:
-			return certsum.Invalidf(fmt.Sprintf("[%d].comments", i), "decision %d: this campaign requires comments on every REVOKE decision", i)
-		}
-	}
-	return nil
-}
-
 // canonicalJSON renders a recommendation the way it reads back from storage (through the
 // struct, so key order, spacing and time precision agree), for comparing a stored one with a
 // requested one. nil renders as "null".
@@ -250,7 +199,7 @@ func sameText(stored, in *string) bool {
 // again. The certification's row lock makes concurrent Decide calls on it run one after
 // the other. Errors: not_found, invalid, reference, conflict.
 func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.ReviewDecision) (*certsum.Certification, error) {
-	if err := validateDecisions(ds); err != nil {
+	if err := certsum.ValidateDecisions(ds, s.now()); err != nil {
 		return nil, fmt.Errorf("decide: %w", err)
 	}
 	var out *certsum.Certification
@@ -259,7 +208,7 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 		if err != nil {
 			return err
 		}
-		if err := checkComments(c.requirement, ds); err != nil {
+		if err := certsum.CheckComments(c.requirement, ds); err != nil {
 			return err
 		}
 		ids := make([]string, len(ds))

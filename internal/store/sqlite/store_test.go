@@ -472,7 +472,7 @@ func TestListReviewItemsFilters(t *testing.T) {
 
 func TestDecideRejectsBadRequests(t *testing.T) {
 	st, _ := fixtureStore(t)
-	many := make([]certsum.ReviewDecision, MaxDecisions+1)
+	many := make([]certsum.ReviewDecision, certsum.MaxDecisions+1)
 	for i := range many {
 		many[i] = approve(fmt.Sprintf("x%d", i))
 	}
@@ -480,6 +480,12 @@ func TestDecideRejectsBadRequests(t *testing.T) {
 	withEnd.ProposedEndDate = certsum.TimePtr(due)
 	noBulk := approve("i-a1")
 	noBulk.Bulk = nil
+	pastEnd := revoke("i-a2", "gone")
+	pastEnd.ProposedEndDate = certsum.TimePtr(newClock().Now().Add(-24 * time.Hour))
+	longComment := approve("i-a2")
+	longComment.Comments = ptr(strings.Repeat("é", certsum.MaxTextLength+1))
+	badRec := approve("i-a1")
+	badRec.Recommendation = &certsum.Recommendation{Recommendation: ptr("PROBABLY")}
 	cases := []struct {
 		name string
 		cert string
@@ -487,12 +493,15 @@ func TestDecideRejectsBadRequests(t *testing.T) {
 		code certsum.Code
 		text string
 	}{
-		{"no decisions", "cert-1", nil, certsum.CodeInvalid, "1 to 250"},
-		{"too many decisions", "cert-1", many, certsum.CodeInvalid, "1 to 250"},
+		{"no decisions", "cert-1", nil, certsum.CodeInvalid, "at least one decision"},
+		{"too many decisions", "cert-1", many, certsum.CodeInvalid, "at most 250"},
 		{"an unknown decision", "cert-1", []certsum.ReviewDecision{{ID: "i-a1", Decision: "MAYBE", Bulk: ptr(true)}}, certsum.CodeInvalid, "APPROVE or REVOKE"},
 		{"bulk missing", "cert-1", []certsum.ReviewDecision{noBulk}, certsum.CodeInvalid, "bulk is required"},
-		{"proposedEndDate with APPROVE", "cert-1", []certsum.ReviewDecision{withEnd}, certsum.CodeInvalid, "only allowed with REVOKE"},
-		{"the same id twice", "cert-1", []certsum.ReviewDecision{approve("i-a1"), revoke("i-a1", "x")}, certsum.CodeInvalid, "more than once: i-a1"},
+		{"proposedEndDate with APPROVE", "cert-1", []certsum.ReviewDecision{withEnd}, certsum.CodeInvalid, "decision 0: proposedEndDate may only be set on a REVOKE"},
+		{"a proposedEndDate in the past", "cert-1", []certsum.ReviewDecision{pastEnd}, certsum.CodeInvalid, "decision 0: proposedEndDate 2026-03-01T09:30:00.000Z is not in the future"},
+		{"comments over the limit", "cert-1", []certsum.ReviewDecision{approve("i-a1"), longComment}, certsum.CodeInvalid, "decision 1: comments has 4097 characters; at most 4096"},
+		{"a recommendation outside the enum", "cert-1", []certsum.ReviewDecision{badRec}, certsum.CodeInvalid, "decision 0: recommendation must be one of"},
+		{"the same id twice", "cert-1", []certsum.ReviewDecision{approve("i-a1"), revoke("i-a1", "x")}, certsum.CodeInvalid, "decision 1: item i-a1 is already decided by decision 0"},
 		{"a revoke without the required comment", "cert-1", []certsum.ReviewDecision{approve("i-a1"), revoke("i-a2", "")}, certsum.CodeInvalid, "comments on every REVOKE"},
 		{"a blank comment counts as missing", "cert-1", []certsum.ReviewDecision{revoke("i-a2", "  \t")}, certsum.CodeInvalid, "comments on every REVOKE"},
 		{"items of another certification", "cert-1", []certsum.ReviewDecision{approve("i-a1"), approve("i2-d1"), approve("ghost")}, certsum.CodeReference, "i2-d1, ghost"},
@@ -824,7 +833,7 @@ func TestReassign(t *testing.T) {
 func TestReassignRejectsBadRequests(t *testing.T) {
 	st, _ := fixtureStore(t)
 	ref := []certsum.ReassignReference{{ID: "i-a1", Type: certsum.ReassignItem}}
-	tooMany := make([]certsum.ReassignReference, MaxReassign+1)
+	tooMany := make([]certsum.ReassignReference, certsum.MaxReassignReferences+1)
 	for i := range tooMany {
 		tooMany[i] = certsum.ReassignReference{ID: fmt.Sprint(i), Type: certsum.ReassignItem}
 	}

@@ -80,7 +80,7 @@ func testProperty(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		}
 	}
 	last := map[string][]certsum.ReviewDecision{}
-	end := certsum.NewTime(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+	end := certsum.NewTime(time.Date(2036, 12, 31, 0, 0, 0, 0, time.UTC))
 	rec := &certsum.Recommendation{Recommendation: strPtr("REVOKE"), Reasons: []string{"unused"}}
 	comments := []*string{nil, strPtr("ok"), strPtr("checked with the manager")}
 

@@ -50,7 +50,7 @@ func testDecide(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		st, m := fixtureStore(t, newStore)
 		open := m.undecided(certActive)
 		before := len(history(t, st, certActive, ""))
-		end := certsum.Time{Time: time.Date(2026, 6, 30, 23, 59, 59, 999999999, fixtureZone)}
+		end := certsum.Time{Time: time.Date(2036, 6, 30, 23, 59, 59, 999999999, fixtureZone)}
 		ds := []certsum.ReviewDecision{decision(open[0], certsum.Approve, ""), decision(open[1], certsum.Revoke, "leaver")}
 		ds[1].ProposedEndDate = &end
 		ds[0].Recommendation = &certsum.Recommendation{Recommendation: strPtr("APPROVE"), Reasons: []string{"a", "b"}}
@@ -117,7 +117,7 @@ func testDecide(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		st, m := fixtureStore(t, newStore)
 		open := m.undecided(certActive)
 		ds := []certsum.ReviewDecision{decision(open[0], certsum.Revoke, "same"), decision(open[1], certsum.Approve, "")}
-		end := certsum.NewTime(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
+		end := certsum.NewTime(time.Date(2036, 5, 1, 0, 0, 0, 0, time.UTC))
 		ds[0].ProposedEndDate = &end
 		ds[0].Recommendation = &certsum.Recommendation{Reasons: []string{"x"}}
 		first, err := st.Decide(ctx, certActive, idRita, ds)
