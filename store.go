@@ -147,6 +147,9 @@ type KeyStore interface {
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// DeleteSigningKeys removes keys whose NotAfter is before t and returns how many.
 	DeleteSigningKeys(ctx context.Context, before Time) (int, error)
+	// ResealSigningKey replaces the stored private half of key kid with sealed, if it is
+	// still old (compare and swap). Errors: not_found (no key kid holds old).
+	ResealSigningKey(ctx context.Context, kid string, old, sealed []byte) error
 }
 
 // Drift is one stored counter that differs from its recount.

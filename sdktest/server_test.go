@@ -69,7 +69,7 @@ func mustStartServer(t testing.TB) *server {
 	if err := demo.Fill(ctx, st, demoOptions, nil); err != nil {
 		t.Fatalf("load demo dataset: %v", err)
 	}
-	svc, err := auth.New(auth.Options{Store: st, Issuer: "certsum", TokenTTL: time.Hour})
+	svc, err := auth.New(auth.Options{Store: st, Issuer: "certsum", TokenTTL: time.Hour, Sealer: auth.EphemeralSealer()})
 	if err != nil {
 		t.Fatalf("auth.New: %v", err)
 	}

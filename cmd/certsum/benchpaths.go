@@ -54,7 +54,7 @@ Page paths ask for 250 rows sorted by name with count=true.`,
 				ctx = context.Background()
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			st, err := open(ctx, cfg.Database, logger)
+			st, err := open(ctx, cfg, logger)
 			if err != nil {
 				return err
 			}
@@ -69,7 +69,7 @@ Page paths ask for 250 rows sorted by name with count=true.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Database, "db", cfg.Database, "SQLite database file, or a postgres:// URL (env CERTSUM_DATABASE_URL)")
+	addDBFlags(f, &cfg, "")
 	f.StringVar(&out, "out", "", "directory to write the path files into (created when missing)")
 	f.Uint64Var(&seed, "seed", 7, "seed of the identity summaries picked for identity-summary.txt")
 	return cmd

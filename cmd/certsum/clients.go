@@ -20,7 +20,7 @@ import (
 
 // storeOpener opens the database a maintenance command works on; openStore in production,
 // a temporary SQLite file in tests.
-type storeOpener func(ctx context.Context, dsn string, logger *slog.Logger) (certsum.Store, error)
+type storeOpener func(ctx context.Context, cfg Config, logger *slog.Logger) (certsum.Store, error)
 
 // dbFlags are the settings of a command that works on the database directly, like serve:
 // --db (CERTSUM_DATABASE_URL) and --token-ttl (CERTSUM_TOKEN_TTL), the lifetime that key
@@ -34,7 +34,8 @@ type dbFlags struct {
 func (d *dbFlags) register(cmd *cobra.Command) {
 	d.cfg = defaultConfig()
 	f := cmd.PersistentFlags()
-	f.StringVar(&d.cfg.Database, "db", d.cfg.Database, "SQLite database file, or a postgres:// URL (env CERTSUM_DATABASE_URL)")
+	addDBFlags(f, &d.cfg, "")
+	addKeyFileFlag(f, &d.cfg)
 	f.DurationVar(&d.cfg.TokenTTL, "token-ttl", d.cfg.TokenTTL, "access token lifetime the server runs with (env CERTSUM_TOKEN_TTL)")
 }
 
@@ -53,12 +54,16 @@ func (d *dbFlags) withAuth(cmd *cobra.Command, fn func(ctx context.Context, cfg 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, err := d.open(ctx, cfg.Database, logger)
+	st, err := d.open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	s, err := auth.New(auth.Options{Store: st, TokenTTL: cfg.TokenTTL, Logger: logger})
+	sealer, err := loadSealer(cfg, logger)
+	if err != nil {
+		return err
+	}
+	s, err := auth.New(auth.Options{Store: st, TokenTTL: cfg.TokenTTL, Logger: logger, Sealer: sealer})
 	if err != nil {
 		return err
 	}

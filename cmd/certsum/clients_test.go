@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,15 +19,15 @@ import (
 )
 
 // openSQLite is the storeOpener of these tests: the SQLite backend at the --db path.
-func openSQLite(ctx context.Context, dsn string, logger *slog.Logger) (certsum.Store, error) {
-	return sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger})
+func openSQLite(ctx context.Context, cfg Config, logger *slog.Logger) (certsum.Store, error) {
+	return sqlite.Open(ctx, cfg.Database, sqlite.Options{Logger: logger, AllowSharedFile: cfg.AllowSharedDBFile})
 }
 
 // runMaint runs one `clients` or `keys` command line and returns stdout, stderr and the
 // error. The CERTSUM_* settings the commands read are cleared first.
 func runMaint(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	for _, v := range []string{"CERTSUM_DATABASE_URL", "CERTSUM_DATABASE_URL_FILE", "CERTSUM_ADDR", "CERTSUM_TOKEN_TTL", "CERTSUM_RATE_LIMIT"} {
+	for _, v := range []string{"CERTSUM_DATABASE_URL", "CERTSUM_DATABASE_URL_FILE", "CERTSUM_ADDR", "CERTSUM_TOKEN_TTL", "CERTSUM_RATE_LIMIT", "CERTSUM_KEY_FILE"} {
 		t.Setenv(v, "")
 	}
 	root := &cobra.Command{Use: "certsum", SilenceUsage: true, SilenceErrors: true}
@@ -61,7 +62,7 @@ func mustAuth(t *testing.T, db string) (*auth.Service, certsum.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	s, err := auth.New(auth.Options{Store: st})
+	s, err := auth.New(auth.Options{Store: st, Sealer: auth.EphemeralSealer()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,5 +250,68 @@ func TestKeysRotateAndList(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "active") || !strings.Contains(stdout, "retired") || !strings.Contains(stdout, keys[0].ID) {
 		t.Errorf("table:\n%s", stdout)
+	}
+}
+
+// A SQLite deployment gets its key file beside the database (mode 0600) on first use; keys
+// rewrap seals every signing key with a new file's key, and the old file no longer opens them.
+func TestKeyFileAndRewrap(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "certsum.db")
+	if _, stderr, err := runMaint(t, "keys", "rotate", "--db", db); err != nil {
+		t.Fatalf("rotate: %v\n%s", err, stderr)
+	}
+	fi, err := os.Stat(db + ".key")
+	if err != nil {
+		t.Fatalf("no key file beside the database: %v", err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("key file mode %04o, want 0600", perm)
+	}
+	oldText, _ := os.ReadFile(db + ".key")
+	newFile := filepath.Join(dir, "new.key")
+	stdout, stderr, err := runMaint(t, "keys", "rewrap", "--db", db, "--new-key-file", newFile)
+	if err != nil || !strings.Contains(stdout, "sealed 1 signing keys") {
+		t.Fatalf("rewrap: %v\n%s%s", err, stdout, stderr)
+	}
+	if _, _, err := runMaint(t, "keys", "rewrap", "--db", db, "--new-key-file", newFile); err == nil {
+		t.Error("rewrap overwrote an existing key file")
+	}
+	st, err := sqlite.Open(context.Background(), db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	keys, _ := st.ListSigningKeys(context.Background())
+	oldSealer, _ := auth.ParseKeyFile(oldText)
+	newText, _ := os.ReadFile(newFile)
+	newSealer, _ := auth.ParseKeyFile(newText)
+	if _, err := oldSealer.Open(keys[0].ID, keys[0].PrivateKey); err == nil {
+		t.Error("the old key file still opens the rewrapped key")
+	}
+	if _, err := newSealer.Open(keys[0].ID, keys[0].PrivateKey); err != nil {
+		t.Errorf("the new key file does not open the rewrapped key: %v", err)
+	}
+	// The new file works for the next commands.
+	if _, stderr, err := runMaint(t, "keys", "rotate", "--db", db, "--key-file", newFile); err != nil {
+		t.Fatalf("rotate with the new key file: %v\n%s", err, stderr)
+	}
+}
+
+// PostgreSQL has no place beside the database for a key file: one must be named.
+func TestPostgresNeedsAKeyFile(t *testing.T) {
+	_, err := loadSealer(Config{Database: "postgres://u@127.0.0.1/x"}, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "--key-file") {
+		t.Fatalf("loadSealer for PostgreSQL without a key file: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "replicas.key")
+	if _, _, err := runMaint(t, "keys", "new-key-file", path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadSealer(Config{Database: "postgres://u@127.0.0.1/x", KeyFile: path}, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("loadSealer with the new key file: %v", err)
+	}
+	if _, _, err := runMaint(t, "keys", "new-key-file", path); err == nil {
+		t.Error("new-key-file overwrote an existing file")
 	}
 }

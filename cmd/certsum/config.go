@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	"github.com/spf13/pflag"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +26,11 @@ type Config struct {
 	LogLevel     string        // debug, info, warn, error
 	LogFormat    string        // text or json
 	ShutdownWait time.Duration // how long graceful shutdown waits for requests in flight
+	// KeyFile holds the key-encryption keys that seal the token-signing keys in the
+	// database; "" means <db>.key beside a SQLite database (created on first use).
+	KeyFile string
+	// AllowSharedDBFile lets certsum use a SQLite file that others may read.
+	AllowSharedDBFile bool
 }
 
 // defaultIssuer is the JWT issuer when --issuer is not set.
@@ -52,6 +59,7 @@ func (c *Config) applyEnv(getenv func(string) string, flagSet func(string) bool)
 		"CERTSUM_ADDR": "addr", "CERTSUM_DATABASE_URL": "db", "CERTSUM_REDIS_URL": "redis",
 		"CERTSUM_ISSUER": "issuer", "CERTSUM_LOG_LEVEL": "log-level",
 		"CERTSUM_RATE_LIMIT": "rate-limit", "CERTSUM_TOKEN_TTL": "token-ttl",
+		"CERTSUM_KEY_FILE": "key-file",
 	}
 	base := getenv
 	getenv = func(name string) string {
@@ -87,6 +95,9 @@ func (c *Config) applyEnv(getenv func(string) string, flagSet func(string) bool)
 	}
 	if err := str("CERTSUM_LOG_LEVEL", &c.LogLevel); err != nil {
 		return err
+	}
+	if v := getenv("CERTSUM_KEY_FILE"); v != "" {
+		c.KeyFile = v
 	}
 	if v := getenv("CERTSUM_RATE_LIMIT"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -136,8 +147,8 @@ func (c *Config) Validate() error {
 
 // String prints the configuration with secrets (passwords in URLs) redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s db=%s demo=%t rate-limit=%d redis=%s token-ttl=%s cache-size=%d",
-		c.Addr, redactURL(c.Database), c.Demo, c.RateLimit, redactURL(c.RedisURL), c.TokenTTL, c.CacheSize)
+	return fmt.Sprintf("addr=%s db=%s demo=%t rate-limit=%d redis=%s token-ttl=%s cache-size=%d key-file=%s",
+		c.Addr, redactURL(c.Database), c.Demo, c.RateLimit, redactURL(c.RedisURL), c.TokenTTL, c.CacheSize, c.KeyFile)
 }
 
 // redactURL hides the password of a URL-shaped setting.
@@ -152,4 +163,20 @@ func redactURL(s string) string {
 		return s[:scheme+3] + userinfo[:i] + ":xxxxx" + s[at:]
 	}
 	return s
+}
+
+// addDBFlags registers the flags that name and open the database.
+func addDBFlags(f *pflag.FlagSet, c *Config, usage string) {
+	if usage == "" {
+		usage = "SQLite database file, or a postgres:// URL (env CERTSUM_DATABASE_URL)"
+	}
+	f.StringVar(&c.Database, "db", c.Database, usage)
+	f.BoolVar(&c.AllowSharedDBFile, "allow-shared-db-file", c.AllowSharedDBFile,
+		"use a SQLite database file that users other than its owner can read or write")
+}
+
+// addKeyFileFlag registers --key-file, for the commands that sign or seal keys.
+func addKeyFileFlag(f *pflag.FlagSet, c *Config) {
+	f.StringVar(&c.KeyFile, "key-file", c.KeyFile,
+		"file of the key-encryption keys that seal the token-signing keys (env CERTSUM_KEY_FILE; default <db>.key beside a SQLite database)")
 }

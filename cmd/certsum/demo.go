@@ -65,14 +65,14 @@ unless --force is given, which deletes the SQLite file first.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			return runDemo(ctx, open, cfg.Database, opts, force, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runDemo(ctx, open, cfg, opts, force, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&cfg.DemoSize, "identities", cfg.DemoSize, "people in the organisation")
 	f.Int64Var(&cfg.DemoSeed, "seed", cfg.DemoSeed, "seed of the dataset; each seed is a different organisation")
 	f.StringVar(&now, "now", "", "instant the dataset's dates are anchored to, RFC 3339 (default 09:00 UTC today)")
-	f.StringVar(&cfg.Database, "db", cfg.Database, "SQLite database file to create (env CERTSUM_DATABASE_URL)")
+	addDBFlags(f, &cfg, "SQLite database file to create (env CERTSUM_DATABASE_URL)")
 	f.BoolVar(&force, "force", false, "delete an existing database file first")
 	return cmd
 }
@@ -92,7 +92,8 @@ func demoNow(flag string, today time.Time) (time.Time, error) {
 
 // runDemo replaces (with force) or checks the database, generates the dataset, loads it with
 // a progress report on stderr and prints a summary on stdout.
-func runDemo(ctx context.Context, open storeOpener, dsn string, opts demo.Options, force bool, stdout, stderr io.Writer) error {
+func runDemo(ctx context.Context, open storeOpener, cfg Config, opts demo.Options, force bool, stdout, stderr io.Writer) error {
+	dsn := cfg.Database
 	started := time.Now()
 	if force {
 		if isPostgresURL(dsn) {
@@ -103,7 +104,7 @@ func runDemo(ctx context.Context, open storeOpener, dsn string, opts demo.Option
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := open(ctx, dsn, logger)
+	st, err := open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

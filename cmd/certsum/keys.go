@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -20,10 +21,12 @@ func newKeysCmd(open storeOpener) *cobra.Command {
 		Short: "Rotate and list the token-signing keys in the database",
 		Long: `Rotate and list the ES256 keys that sign access tokens. They live in the database (--db, as
 serve), so every replica verifies every other's tokens; /.well-known/jwks.json publishes the
-public halves.`,
+public halves. Their private halves are sealed (AES-256-GCM) with a key-encryption key from
+the key file (--key-file, CERTSUM_KEY_FILE; by default <db>.key beside a SQLite database), so
+the database alone cannot sign a token.`,
 	}
 	d.register(cmd)
-	cmd.AddCommand(newKeysRotateCmd(d), newKeysListCmd(d))
+	cmd.AddCommand(newKeysRotateCmd(d), newKeysListCmd(d), newKeysRewrapCmd(d), newKeysNewKeyFileCmd())
 	return cmd
 }
 
@@ -97,4 +100,80 @@ func newKeysListCmd(d *dbFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
+}
+
+func newKeysRewrapCmd(d *dbFlags) *cobra.Command {
+	var newFile string
+	cmd := &cobra.Command{
+		Use:   "rewrap --new-key-file PATH",
+		Short: "Seal every signing key with a new key-encryption key",
+		Long: `Create a new key file (mode 0600) holding a fresh key-encryption key followed by the keys of
+the current one (--key-file), and re-seal the private half of every signing key in the database
+with the fresh key. Then point every server at the new file (--key-file or CERTSUM_KEY_FILE) and
+restart it; servers still running on the old file keep signing with the keys they hold in
+memory. Once every server runs on the new file, delete the old file, and the old key lines
+from the new one, to retire the old key-encryption key.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if newFile == "" {
+				return fmt.Errorf("--new-key-file is required")
+			}
+			return d.withAuth(cmd, func(ctx context.Context, cfg Config, s *auth.Service, _ certsum.Store) error {
+				current := cfg.KeyFile
+				if current == "" {
+					current = cfg.Database + ".key"
+				}
+				old, err := os.ReadFile(current)
+				if err != nil {
+					return fmt.Errorf("read the current key file: %w", err)
+				}
+				created, err := createKeyFile(newFile, old)
+				if err != nil {
+					return err
+				}
+				if !created {
+					return fmt.Errorf("%s exists already; name a new file", newFile)
+				}
+				text, err := os.ReadFile(newFile)
+				if err != nil {
+					return err
+				}
+				to, err := auth.ParseKeyFile(text)
+				if err != nil {
+					return err
+				}
+				n, err := s.RewrapKeys(ctx, to)
+				if err != nil {
+					return cliError(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "sealed %d signing keys with key-encryption key %s; run every server with --key-file %s\n",
+					n, to.Fingerprint(), newFile)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&newFile, "new-key-file", "", "the key file to create")
+	return cmd
+}
+
+func newKeysNewKeyFileCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "new-key-file PATH",
+		Short: "Create a key file with a fresh key-encryption key (mode 0600)",
+		Long: `Create a key file holding a fresh key-encryption key, for servers on PostgreSQL (give every
+replica the same file with --key-file or CERTSUM_KEY_FILE) or to choose where a SQLite
+deployment keeps its key. An existing file is never overwritten.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			created, err := createKeyFile(args[0], nil)
+			if err != nil {
+				return err
+			}
+			if !created {
+				return fmt.Errorf("%s exists already; it is never overwritten", args[0])
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created %s\n", args[0])
+			return nil
+		},
+	}
 }

@@ -41,7 +41,8 @@ func newServeCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
-	f.StringVar(&cfg.Database, "db", cfg.Database, "SQLite database file, or a postgres:// URL (env CERTSUM_DATABASE_URL)")
+	addDBFlags(f, &cfg, "")
+	addKeyFileFlag(f, &cfg)
 	f.BoolVar(&cfg.Demo, "demo", cfg.Demo, "fill an empty database with the demo dataset and print credentials")
 	f.Int64Var(&cfg.DemoSeed, "demo-seed", cfg.DemoSeed, "seed of the demo dataset")
 	f.IntVar(&cfg.DemoSize, "demo-identities", cfg.DemoSize, "identities in the demo dataset")
@@ -89,7 +90,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Logger.Info("starting certsum", "config", m.Config.String())
-	st, err := openStore(ctx, m.Config.Database, m.Logger)
+	st, err := openStore(ctx, m.Config, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -177,8 +178,12 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		context.AfterFunc(ctx, func() { _ = closeLimiter() })
 		limiter = l
 	}
+	sealer, err := loadSealer(m.Config, m.Logger)
+	if err != nil {
+		return nil, err
+	}
 	svc, err := auth.New(auth.Options{Store: m.store, Issuer: issuer, TokenTTL: m.Config.TokenTTL,
-		Logger: m.Logger, Limiter: limiter})
+		Logger: m.Logger, Limiter: limiter, Sealer: sealer})
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if err := st.Load(ctx, ds, nil); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := auth.New(auth.Options{Store: st})
+	svc, err := auth.New(auth.Options{Store: st, Sealer: auth.EphemeralSealer()})
 	if err != nil {
 		t.Fatal(err)
 	}

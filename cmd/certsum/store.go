@@ -11,9 +11,10 @@ import (
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
-// openStore opens the backend named by dsn: a postgres:// URL selects PostgreSQL, anything
-// else is a SQLite file path.
-func openStore(ctx context.Context, dsn string, logger *slog.Logger) (certsum.Store, error) {
+// openStore opens the backend named by cfg.Database: a postgres:// URL selects PostgreSQL,
+// anything else is a SQLite file path.
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (certsum.Store, error) {
+	dsn := cfg.Database
 	if isPostgresURL(dsn) {
 		st, err := postgres.Open(ctx, dsn, postgres.Options{Logger: logger})
 		if err != nil {
@@ -21,7 +22,7 @@ func openStore(ctx context.Context, dsn string, logger *slog.Logger) (certsum.St
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger})
+	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger, AllowSharedFile: cfg.AllowSharedDBFile})
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
 	}

@@ -35,7 +35,7 @@ transaction. The exit status is 1 when drift was found and not repaired, 0 other
 				ctx = context.Background()
 			}
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			st, err := open(ctx, cfg.Database, logger)
+			st, err := open(ctx, cfg, logger)
 			if err != nil {
 				return err
 			}
@@ -60,7 +60,7 @@ transaction. The exit status is 1 when drift was found and not repaired, 0 other
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Database, "db", cfg.Database, "SQLite database file, or a postgres:// URL (env CERTSUM_DATABASE_URL)")
+	addDBFlags(f, &cfg, "")
 	f.BoolVar(&fix, "fix", false, "write the recounted values")
 	return cmd
 }

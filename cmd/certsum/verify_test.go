@@ -94,7 +94,7 @@ func TestVerifyCommandReportsRepairsAndExitsOneOnDrift(t *testing.T) {
 func TestOpenStoreHidesThePostgresPassword(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err := openStore(ctx, "postgres://u:secret@127.0.0.1:1/certsum?connect_timeout=2", nil)
+	_, err := openStore(ctx, Config{Database: "postgres://u:secret@127.0.0.1:1/certsum?connect_timeout=2"}, nil)
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("openStore(unreachable postgres://…) = %v; want an error without the password", err)
 	}

@@ -51,6 +51,10 @@ type Options struct {
 	TenantID string
 	// Limiter, when set, limits token requests per client id (ratelimit.Key("oauth", id)).
 	Limiter ratelimit.Limiter
+	// Sealer seals the private halves of signing keys before they are stored and opens them
+	// when they are read. Required: every server on one store needs a Sealer over the same
+	// key-encryption keys (see seal.go).
+	Sealer *Sealer
 }
 
 // Service issues and verifies access tokens and manages clients and signing keys. It is safe
@@ -75,6 +79,9 @@ type Service struct {
 func New(o Options) (*Service, error) {
 	if o.Store == nil {
 		return nil, fmt.Errorf("auth: Options.Store is required")
+	}
+	if o.Sealer == nil {
+		return nil, fmt.Errorf("auth: Options.Sealer is required: signing keys are never stored in the clear")
 	}
 	if o.TokenTTL < 0 {
 		return nil, fmt.Errorf("auth: token lifetime must be positive, not %s", o.TokenTTL)
@@ -104,7 +111,7 @@ func New(o Options) (*Service, error) {
 		store: o.Store, issuer: o.Issuer, audience: o.Audience, ttl: o.TokenTTL, now: o.Now,
 		logger: o.Logger, tenantID: o.TenantID, limiter: o.Limiter,
 	}
-	s.keys = newKeyRing(o.Store, o.Now, o.Logger)
+	s.keys = newKeyRing(o.Store, o.Sealer, o.Now, o.Logger)
 	s.clients = newClientCache(o.Store, o.Now)
 	return s, nil
 }
@@ -128,6 +135,19 @@ func (s *Service) RotateKey(ctx context.Context) (*certsum.SigningKey, error) {
 	}
 	s.logger.Info("signing key rotated", "kid", k.ID)
 	return k, nil
+}
+
+// RewrapKeys seals the private half of every stored signing key with to's sealing KEK
+// instead of the KEK it is sealed with now, and returns how many it re-sealed. This Service's
+// own Sealer must open every key; to must hold the new KEK first. A key changed by another
+// process meanwhile is left as that process wrote it.
+func (s *Service) RewrapKeys(ctx context.Context, to *Sealer) (int, error) {
+	n, err := s.keys.rewrap(ctx, to)
+	if err != nil {
+		return n, fmt.Errorf("rewrap signing keys: %w", err)
+	}
+	s.logger.Info("signing keys re-sealed", "keys", n, "kek", to.Fingerprint())
+	return n, nil
 }
 
 // EnsureSigningKey makes sure there is an active signing key, creating one on a fresh

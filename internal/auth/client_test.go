@@ -189,10 +189,13 @@ func TestNewValidatesOptions(t *testing.T) {
 	if _, err := New(Options{}); err == nil {
 		t.Error("New without a store succeeded")
 	}
-	if _, err := New(Options{Store: newMemStore(), TokenTTL: -1}); err == nil {
+	if _, err := New(Options{Store: newMemStore()}); err == nil {
+		t.Error("New without a Sealer succeeded")
+	}
+	if _, err := New(Options{Store: newMemStore(), TokenTTL: -1, Sealer: testSealer}); err == nil {
 		t.Error("New with a negative lifetime succeeded")
 	}
-	s, err := New(Options{Store: newMemStore()})
+	s, err := New(Options{Store: newMemStore(), Sealer: testSealer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,9 +55,13 @@ var (
 const testIssuer = "http://certsum.test"
 
 // mustService returns a Service over store with the test issuer and clock.
+// testSealer is the one key-encryption key of this package's tests, so that several
+// Services on one store open each other's keys, as replicas sharing a key file do.
+var testSealer = EphemeralSealer()
+
 func mustService(t testing.TB, store Store, clock *fakeClock, mutate ...func(*Options)) *Service {
 	t.Helper()
-	o := Options{Store: store, Issuer: testIssuer, Now: clock.Now, TenantID: "tenant-1"}
+	o := Options{Store: store, Issuer: testIssuer, Now: clock.Now, TenantID: "tenant-1", Sealer: testSealer}
 	for _, m := range mutate {
 		m(&o)
 	}
@@ -94,7 +98,11 @@ func mustSigningKey(t testing.TB, store *memStore, kid string) *ecdsa.PrivateKey
 	keys, _ := store.ListSigningKeys(context.Background())
 	for _, k := range keys {
 		if k.ID == kid {
-			priv, err := x509.ParsePKCS8PrivateKey(k.PrivateKey)
+			der, err := testSealer.Open(k.ID, k.PrivateKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			priv, err := x509.ParsePKCS8PrivateKey(der)
 			if err != nil {
 				t.Fatal(err)
 			}

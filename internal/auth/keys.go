@@ -40,7 +40,8 @@ const kidLen = 43
 type ringKey struct {
 	kid      string
 	pub      *ecdsa.PublicKey
-	priv     *ecdsa.PrivateKey // nil when the stored private key could not be parsed
+	priv     *ecdsa.PrivateKey // nil when the stored private key could not be opened or parsed
+	privErr  error             // why priv is nil
 	created  time.Time
 	retired  bool
 	notAfter time.Time // zero while the key is active
@@ -51,6 +52,7 @@ type ringKey struct {
 // token names a key it does not hold.
 type keyRing struct {
 	store  certsum.KeyStore
+	sealer *Sealer
 	now    func() time.Time
 	logger *slog.Logger
 
@@ -67,8 +69,8 @@ type keyRing struct {
 	missDone   chan struct{} // closed when that re-read is done; nil when none is under way
 }
 
-func newKeyRing(store certsum.KeyStore, now func() time.Time, logger *slog.Logger) *keyRing {
-	return &keyRing{store: store, now: now, logger: logger, keys: map[string]*ringKey{}}
+func newKeyRing(store certsum.KeyStore, sealer *Sealer, now func() time.Time, logger *slog.Logger) *keyRing {
+	return &keyRing{store: store, sealer: sealer, now: now, logger: logger, keys: map[string]*ringKey{}}
 }
 
 // errUnknownKey and errKeyExpired are verification failures about the signing key.
@@ -93,13 +95,32 @@ func (r *keyRing) reload(ctx context.Context, since uint64, force bool) error {
 	if err != nil {
 		return fmt.Errorf("list signing keys: %w", err)
 	}
+	r.mu.RLock()
+	previous := r.keys
+	r.mu.RUnlock()
 	keys := make(map[string]*ringKey, len(stored))
 	var signer *ringKey
 	for i := range stored { // newest first
-		k, err := parseKey(&stored[i])
+		sk := &stored[i]
+		if !isSealed(sk.PrivateKey) {
+			// A key stored in the clear by an older certsum: seal it in place now.
+			if err := r.sealStored(ctx, sk); err != nil {
+				r.logger.Warn("cannot seal a signing key stored in the clear", "kid", sk.ID, "err", err)
+			}
+		}
+		k, err := parseKey(sk, r.sealer)
 		if err != nil {
-			r.logger.Warn("ignoring unusable signing key", "kid", stored[i].ID, "err", err)
+			r.logger.Warn("ignoring unusable signing key", "kid", sk.ID, "err", err)
 			continue
+		}
+		if k.priv == nil && k.privErr != nil {
+			if old := previous[k.kid]; old != nil && old.priv != nil {
+				// Re-sealed with a KEK this server does not hold yet (keys rewrap while it
+				// runs): the key itself did not change, so keep signing with it.
+				k.priv = old.priv
+			} else {
+				r.logger.Warn("signing key verifies only: its private half does not open", "kid", k.kid, "err", k.privErr)
+			}
 		}
 		keys[k.kid] = k
 		if signer == nil && !k.retired && k.priv != nil {
@@ -182,7 +203,7 @@ func (r *keyRing) signingKey(ctx context.Context) (*ringKey, error) {
 
 // add generates a key, stores it and reloads the ring.
 func (r *keyRing) add(ctx context.Context) (*certsum.SigningKey, error) {
-	sk, err := generateKey(r.now())
+	sk, err := generateKey(r.now(), r.sealer)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +308,7 @@ func sortNewestFirst(ks []*ringKey) {
 // now + keep, by which time every token they signed has expired), prunes keys past their
 // NotAfter, and returns the new key.
 func (r *keyRing) rotate(ctx context.Context, keep time.Duration) (*certsum.SigningKey, error) {
-	sk, err := generateKey(r.now())
+	sk, err := generateKey(r.now(), r.sealer)
 	if err != nil {
 		return nil, err
 	}
@@ -319,8 +340,56 @@ func (r *keyRing) rotate(ctx context.Context, keep time.Duration) (*certsum.Sign
 	return sk, nil
 }
 
-// generateKey makes a new P-256 key pair named by its JWK thumbprint.
-func generateKey(now time.Time) (*certsum.SigningKey, error) {
+// sealStored seals a key stored in the clear and writes it back, unless another process
+// changed it meanwhile.
+func (r *keyRing) sealStored(ctx context.Context, sk *certsum.SigningKey) error {
+	sealed, err := r.sealer.Seal(sk.ID, sk.PrivateKey)
+	if err != nil {
+		return err
+	}
+	if err := r.store.ResealSigningKey(ctx, sk.ID, sk.PrivateKey, sealed); err != nil {
+		if certsum.ErrorCode(err) == certsum.CodeNotFound {
+			return nil // changed or deleted by another process
+		}
+		return err
+	}
+	r.logger.Info("sealed a signing key stored in the clear", "kid", sk.ID, "kek", r.sealer.Fingerprint())
+	sk.PrivateKey = sealed
+	return nil
+}
+
+// rewrap re-seals every stored key with to and reloads the ring.
+func (r *keyRing) rewrap(ctx context.Context, to *Sealer) (int, error) {
+	stored, err := r.store.ListSigningKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, sk := range stored {
+		plain := sk.PrivateKey
+		if isSealed(plain) {
+			if plain, err = r.sealer.Open(sk.ID, sk.PrivateKey); err != nil {
+				return n, fmt.Errorf("key %s: %w", sk.ID, err)
+			}
+		}
+		sealed, err := to.Seal(sk.ID, plain)
+		if err != nil {
+			return n, err
+		}
+		if err := r.store.ResealSigningKey(ctx, sk.ID, sk.PrivateKey, sealed); err != nil {
+			if certsum.ErrorCode(err) == certsum.CodeNotFound {
+				continue // pruned or re-sealed by another process meanwhile
+			}
+			return n, fmt.Errorf("key %s: %w", sk.ID, err)
+		}
+		n++
+	}
+	return n, r.reload(ctx, 0, true)
+}
+
+// generateKey makes a new P-256 key pair named by its JWK thumbprint, its private half
+// sealed by sealer.
+func generateKey(now time.Time, sealer *Sealer) (*certsum.SigningKey, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)
@@ -337,14 +406,20 @@ func generateKey(now time.Time) (*certsum.SigningKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	sealed, err := sealer.Seal(kid, privDER)
+	if err != nil {
+		return nil, err
+	}
 	return &certsum.SigningKey{
-		ID: kid, Algorithm: algorithm, PrivateKey: privDER, PublicKey: pubDER, Created: certsum.NewTime(now),
+		ID: kid, Algorithm: algorithm, PrivateKey: sealed, PublicKey: pubDER, Created: certsum.NewTime(now),
 	}, nil
 }
 
-// parseKey turns a stored key into a ring key. Keys of other algorithms are refused; a key
-// whose private half does not parse still verifies.
-func parseKey(sk *certsum.SigningKey) (*ringKey, error) {
+// parseKey turns a stored key into a ring key, opening its private half with sealer (a key
+// stored in the clear by an older certsum is read as it is). Keys of other algorithms are
+// refused; a key whose private half does not open or parse still verifies, and privErr
+// says why it cannot sign.
+func parseKey(sk *certsum.SigningKey, sealer *Sealer) (*ringKey, error) {
 	if sk.Algorithm != algorithm {
 		return nil, fmt.Errorf("algorithm %q is not %s", sk.Algorithm, algorithm)
 	}
@@ -362,10 +437,21 @@ func parseKey(sk *certsum.SigningKey) (*ringKey, error) {
 	} else if k.retired {
 		k.notAfter = sk.Retired.Time
 	}
-	if privAny, err := x509.ParsePKCS8PrivateKey(sk.PrivateKey); err == nil {
-		if priv, ok := privAny.(*ecdsa.PrivateKey); ok && priv.PublicKey.Equal(pub) {
-			k.priv = priv
+	der := sk.PrivateKey
+	if isSealed(der) {
+		if der, k.privErr = sealer.Open(sk.ID, der); k.privErr != nil {
+			return k, nil
 		}
+	}
+	privAny, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		k.privErr = fmt.Errorf("private key: %w", err)
+		return k, nil
+	}
+	if priv, ok := privAny.(*ecdsa.PrivateKey); ok && priv.PublicKey.Equal(pub) {
+		k.priv = priv
+	} else {
+		k.privErr = errors.New("the private key does not match the public key")
 	}
 	return k, nil
 }

@@ -285,7 +285,7 @@ func TestConcurrentRotationsLeaveTheNewestKeyActive(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another process rotated a moment later by its clock, between this one's add and list.
-	elsewhere, err := generateKey(t0.Add(time.Second))
+	elsewhere, err := generateKey(t0.Add(time.Second), testSealer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"sort"
@@ -122,6 +123,18 @@ func (m *memStore) DeleteSigningKeys(_ context.Context, before certsum.Time) (in
 	}
 	m.keys = kept
 	return n, nil
+}
+
+func (m *memStore) ResealSigningKey(_ context.Context, kid string, old, sealed []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, k := range m.keys {
+		if k.ID == kid && bytes.Equal(k.PrivateKey, old) {
+			m.keys[i].PrivateKey = sealed
+			return nil
+		}
+	}
+	return certsum.NotFoundf("signing key %q not found", kid)
 }
 
 func (m *memStore) FindIdentity(_ context.Context, idOrName string) (*certsum.Identity, error) {

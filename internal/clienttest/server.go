@@ -120,7 +120,7 @@ func Start(t testing.TB, o Options) *Server {
 	t.Cleanup(func() { _ = st.Close() })
 	logger := slog.New(slog.DiscardHandler)
 	svc, err := auth.New(auth.Options{Store: st, Issuer: "http://certsum.test", TokenTTL: ttl,
-		Now: clock.Now, Logger: logger, TenantID: "test"})
+		Now: clock.Now, Logger: logger, TenantID: "test", Sealer: auth.EphemeralSealer()})
 	if err != nil {
 		t.Fatalf("auth.New: %v", err)
 	}

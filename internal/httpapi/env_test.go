@@ -45,6 +45,7 @@ type env struct {
 	t        testing.TB
 	store    *sqlite.Store
 	auth     *auth.Service
+	sealer   *auth.Sealer
 	handler  http.Handler
 	clock    *testClock
 	contract *contract
@@ -103,8 +104,9 @@ func mustEnvOn(t testing.TB, st *sqlite.Store, clock *testClock, o envOptions) *
 	if o.limit > 0 {
 		limiter = ratelimit.NewMemory(o.limit, 10*time.Second, clock.Now)
 	}
+	sealer := auth.EphemeralSealer()
 	svc, err := auth.New(auth.Options{Store: st, Issuer: "http://certsum.test", TokenTTL: 12 * time.Hour,
-		Now: clock.Now, Logger: logger, TenantID: "test"})
+		Now: clock.Now, Logger: logger, TenantID: "test", Sealer: sealer})
 	if err != nil {
 		t.Fatalf("auth.New: %v", err)
 	}
@@ -113,7 +115,7 @@ func mustEnvOn(t testing.TB, st *sqlite.Store, clock *testClock, o envOptions) *
 		api = o.wrap(st)
 	}
 	h := New(Options{Store: api, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now})
-	return &env{t: t, store: st, auth: svc, handler: h, clock: clock, contract: newContract(t), logs: logs}
+	return &env{t: t, store: st, auth: svc, sealer: sealer, handler: h, clock: clock, contract: newContract(t), logs: logs}
 }
 
 // mustToken registers a client (a personal access token of identityID, or an API client when

@@ -38,7 +38,11 @@ func mustForgeToken(t *testing.T, e *env, mutate func(jwt.MapClaims)) string {
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("signing keys: %v (%d)", err, len(keys))
 	}
-	priv, err := x509.ParsePKCS8PrivateKey(keys[0].PrivateKey)
+	der, err := e.sealer.Open(keys[0].ID, keys[0].PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		t.Fatal(err)
 	}

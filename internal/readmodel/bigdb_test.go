@@ -116,7 +116,7 @@ func BenchmarkHTTPBigCertification(b *testing.B) {
 	if err := m.Warm(ctx, certID, false); err != nil {
 		b.Fatal(err)
 	}
-	svc, err := auth.New(auth.Options{Store: st, Issuer: "bench"})
+	svc, err := auth.New(auth.Options{Store: st, Issuer: "bench", Sealer: auth.EphemeralSealer()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestHTTPFastPathWritesWhatTheStoreWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.Close() })
-	svc, err := auth.New(auth.Options{Store: st, Issuer: "test"})
+	svc, err := auth.New(auth.Options{Store: st, Issuer: "test", Sealer: auth.EphemeralSealer()})
 	if err != nil {
 		t.Fatal(err)
 	}

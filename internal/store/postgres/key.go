@@ -80,3 +80,15 @@ func (s *Store) DeleteSigningKeys(ctx context.Context, before certsum.Time) (int
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// ResealSigningKey replaces the private half of key kid with sealed if it still holds old.
+func (s *Store) ResealSigningKey(ctx context.Context, kid string, old, sealed []byte) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE signing_keys SET private_key = $1 WHERE id = $2 AND private_key = $3`, sealed, kid, old)
+	if err != nil {
+		return fmt.Errorf("reseal signing key: %w", translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return certsum.NotFoundf("signing key %q with that private key not found", kid)
+	}
+	return nil
+}

@@ -144,10 +144,11 @@ func TestReplicaServersShareTokensDataAndRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reps []*replica
+	sealer := auth.EphemeralSealer() // the key file every replica shares
 	for _, st := range stores {
 		l := ratelimit.NewRedis(rdb, limit, time.Hour, func() time.Time { return frozen })
 		l.Prefix = prefix
-		svc, err := auth.New(auth.Options{Store: st, Issuer: "https://certsum.test"})
+		svc, err := auth.New(auth.Options{Store: st, Issuer: "https://certsum.test", Sealer: sealer})
 		if err != nil {
 			t.Fatal(err)
 		}

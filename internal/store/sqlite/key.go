@@ -107,3 +107,23 @@ func (s *Store) DeleteSigningKeys(ctx context.Context, before certsum.Time) (int
 	}
 	return int(n), nil
 }
+
+// ResealSigningKey replaces the private half of key kid with sealed if it still holds old.
+func (s *Store) ResealSigningKey(ctx context.Context, kid string, old, sealed []byte) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE signing_keys SET private_key = ? WHERE id = ? AND private_key = ?`, sealed, kid, old)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return certsum.NotFoundf("signing key %q with that private key not found", kid)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reseal signing key: %w", err)
+	}
+	return nil
+}

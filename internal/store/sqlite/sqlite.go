@@ -43,6 +43,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives migration and load messages; discarded when nil.
 	Logger *slog.Logger
+	// AllowSharedFile lets Open use a database file (or its -wal or -shm) that users other
+	// than its owner may read or write. By default Open refuses it: the file holds every
+	// decision and the hashes of every client secret.
+	AllowSharedFile bool
 }
 
 // Store is a certsum.Store on one SQLite file. It is safe for concurrent use.
@@ -82,6 +86,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if strings.ContainsAny(path, "?#") {
 		return nil, certsum.Invalidf("db", "the SQLite database path %q must not contain '?' or '#'", path)
+	}
+	if path != ":memory:" {
+		if err := prepareFile(path, opts.AllowSharedFile); err != nil {
+			return nil, err
+		}
 	}
 	s := &Store{now: opts.Now, log: opts.Logger}
 	if s.now == nil {
