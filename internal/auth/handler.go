@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -112,11 +113,25 @@ func parseTokenRequest(w http.ResponseWriter, r *http.Request) (tokenRequest, *o
 	return tr, nil
 }
 
+// Rate-limit key spaces of the token endpoint (ratelimit.Key's api part).
+const (
+	// limitIssued counts the tokens issued to a client: the documented per-client limit.
+	limitIssued = "oauth"
+	// limitFailedAddr counts failed token requests from one remote address. Past the limit
+	// the address gets 429 for every token request until the window ends, so that
+	// guessing is throttled where it comes from.
+	limitFailedAddr = "oauth-failed-addr"
+	// limitFailedClient counts failed attempts naming one client id. Past the limit further
+	// failures get 429 instead of 401 (and a warning is logged), but a request with the
+	// correct secret is still answered: nobody can lock a client out by naming it.
+	limitFailedClient = "oauth-failed-client"
+)
+
 // TokenHandler serves POST /oauth/token: the client-credentials grant with credentials in a
 // form body, a multipart body, query parameters or HTTP Basic. Errors follow RFC 6749
 // (invalid_request and unsupported_grant_type 400, invalid_client 401, invalid_scope 400),
-// always as JSON. Requests naming a client id are rate limited per client id first, so that
-// guessing a client's secret is throttled too.
+// always as JSON. With a limiter, failed requests are limited per remote address and per
+// client id (see limitFailedAddr, limitFailedClient) and issued tokens per client id.
 func (s *Service) TokenHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -124,23 +139,30 @@ func (s *Service) TokenHandler() http.Handler {
 			writeOAuthError(w, &oauthError{http.StatusMethodNotAllowed, "invalid_request", "the token endpoint accepts POST only"}, false)
 			return
 		}
-		tr, perr := parseTokenRequest(w, r)
-		if s.limiter != nil && tr.clientID != "" {
-			res, err := s.limiter.Allow(r.Context(), ratelimit.Key("oauth", tr.clientID))
-			if err == nil && !res.Allowed {
+		ctx := r.Context()
+		addr := remoteAddr(r)
+		if s.limiter != nil {
+			if res, err := s.limiter.Peek(ctx, ratelimit.Key(limitFailedAddr, addr)); err == nil && !res.Allowed {
 				ratelimit.WriteExceeded(w, res.RetryAfter)
 				return
 			}
 		}
+		tr, perr := parseTokenRequest(w, r)
 		if perr != nil {
+			if s.failed(w, r, addr, tr.clientID) {
+				return
+			}
 			writeOAuthError(w, perr, tr.basic)
 			return
 		}
-		_, resp, err := s.Issue(r.Context(), tr.clientID, tr.clientSecret, tr.scopes)
+		_, resp, err := s.Issue(ctx, tr.clientID, tr.clientSecret, tr.scopes)
 		if err != nil {
 			var e *certsum.Error
 			switch code := certsum.ErrorCode(err); {
 			case code == certsum.CodeUnauthenticated:
+				if s.failed(w, r, addr, tr.clientID) {
+					return
+				}
 				writeOAuthError(w, &oauthError{http.StatusUnauthorized, "invalid_client", "client authentication failed"}, tr.basic)
 			case code == certsum.CodeInvalid && errors.As(err, &e) && e.Field == "scope":
 				writeOAuthError(w, &oauthError{http.StatusBadRequest, "invalid_scope", e.Message}, false)
@@ -150,11 +172,52 @@ func (s *Service) TokenHandler() http.Handler {
 			}
 			return
 		}
+		if s.limiter != nil {
+			if res, err := s.limiter.Allow(ctx, ratelimit.Key(limitIssued, tr.clientID)); err == nil && !res.Allowed {
+				ratelimit.WriteExceeded(w, res.RetryAfter)
+				return
+			}
+		}
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("Pragma", "no-cache")
 		writeJSON(w, http.StatusOK, resp)
 	})
+}
+
+// failed counts a failed token request against its remote address and, when it names one,
+// its client id. It answers 429 itself, and reports true, when either count is past the
+// limit; otherwise the caller answers the failure.
+func (s *Service) failed(w http.ResponseWriter, r *http.Request, addr, clientID string) bool {
+	if s.limiter == nil {
+		return false
+	}
+	ctx := r.Context()
+	res, err := s.limiter.Allow(ctx, ratelimit.Key(limitFailedAddr, addr))
+	if err == nil && !res.Allowed {
+		ratelimit.WriteExceeded(w, res.RetryAfter)
+		return true
+	}
+	if clientID == "" {
+		return false
+	}
+	res, err = s.limiter.Allow(ctx, ratelimit.Key(limitFailedClient, clientID))
+	if err == nil && !res.Allowed {
+		s.logger.Debug("failed token requests for one client past the limit", "client_id", clientID, "remote_addr", addr)
+		ratelimit.WriteExceeded(w, res.RetryAfter)
+		return true
+	}
+	return false
+}
+
+// remoteAddr is the host part of the request's remote address (the peer certsum sees; a
+// proxy in front of certsum shows as one address).
+func remoteAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // writeOAuthError writes an RFC 6749 error body; a failed Basic authentication also gets

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"math"
 	"mime/multipart"
 	"net/http"
@@ -25,6 +26,7 @@ type tokenRequestSpec struct {
 	multi  url.Values // sent multipart
 	basic  *[2]string
 	raw    string // a raw urlencoded body, when set
+	addr   string // the remote address (host:port); httptest's default when empty
 }
 
 func postToken(t testing.TB, s *Service, spec tokenRequestSpec) *httptest.ResponseRecorder {
@@ -62,6 +64,9 @@ func postToken(t testing.TB, s *Service, spec tokenRequestSpec) *httptest.Respon
 	}
 	if spec.basic != nil {
 		r.SetBasicAuth(url.QueryEscape(spec.basic[0]), url.QueryEscape(spec.basic[1]))
+	}
+	if spec.addr != "" {
+		r.RemoteAddr = spec.addr
 	}
 	w := httptest.NewRecorder()
 	s.TokenHandler().ServeHTTP(w, r)
@@ -304,24 +309,22 @@ func TestTokenGrantsTheIntersectionOfRequestedAndRegisteredScopes(t *testing.T) 
 	}
 }
 
-func TestTokenEndpointIsRateLimitedPerClientID(t *testing.T) {
+func TestTokenEndpointLimitsIssuedTokensPerClientID(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 10, 0, time.UTC)} // a window boundary
 	lim := ratelimit.NewMemory(2, 10*time.Second, clock.Now)
 	s := mustService(t, newMemStore(alice), clock, func(o *Options) { o.Limiter = lim })
 	c, secret := mustClient(t, s, ClientSpec{Identity: alice.ID})
 	other, otherSecret := mustClient(t, s, ClientSpec{Identity: alice.ID})
 	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ID}, "client_secret": {secret}}
-	bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ID}, "client_secret": {"guess"}}
-	if w := postToken(t, s, tokenRequestSpec{form: good}); w.Code != 200 {
-		t.Fatalf("first request: %d", w.Code)
-	}
-	if w := postToken(t, s, tokenRequestSpec{form: bad}); w.Code != 401 {
-		t.Fatalf("second request (wrong secret): %d", w.Code)
+	for i := 0; i < 2; i++ {
+		if w := postToken(t, s, tokenRequestSpec{form: good}); w.Code != 200 {
+			t.Fatalf("request %d: %d", i+1, w.Code)
+		}
 	}
 	clock.Add(2500 * time.Millisecond)
 	w := postToken(t, s, tokenRequestSpec{form: good})
 	if w.Code != http.StatusTooManyRequests {
-		t.Fatalf("third request: status %d, want 429 (wrong secrets count too)", w.Code)
+		t.Fatalf("third token in the window: status %d, want 429", w.Code)
 	}
 	if got := w.Body.String(); got != `{"message":" Rate Limit Exceeded "}` {
 		t.Errorf("body = %s", got)
@@ -340,6 +343,54 @@ func TestTokenEndpointIsRateLimitedPerClientID(t *testing.T) {
 	clock.Add(7500 * time.Millisecond)
 	if w := postToken(t, s, tokenRequestSpec{form: good}); w.Code != 200 {
 		t.Errorf("after the window: %d, want 200", w.Code)
+	}
+}
+
+// A hundred wrong secrets naming a client, from one address or from many, do not keep the
+// client from getting its token; the guessing address is throttled.
+func TestWrongSecretsCannotLockAClientOut(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 10, 0, time.UTC)}
+	lim := ratelimit.NewMemory(10, 10*time.Second, clock.Now)
+	s := mustService(t, newMemStore(alice), clock, func(o *Options) { o.Limiter = lim })
+	c, secret := mustClient(t, s, ClientSpec{Identity: alice.ID})
+	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ID}, "client_secret": {secret}}
+	bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ID}, "client_secret": {"guess"}}
+	const attacker, owner = "203.0.113.9:4000", "198.51.100.7:5000"
+
+	codes := map[int]int{}
+	for i := 0; i < 100; i++ {
+		codes[postToken(t, s, tokenRequestSpec{form: bad, addr: attacker}).Code]++
+	}
+	if codes[401] != 10 || codes[429] != 90 {
+		t.Errorf("100 wrong secrets from one address: %v, want 10×401 then 429", codes)
+	}
+	// The guessing address is throttled for every token request, even a correct one.
+	if w := postToken(t, s, tokenRequestSpec{form: good, addr: attacker}); w.Code != 429 {
+		t.Errorf("the throttled address: %d, want 429", w.Code)
+	}
+	// The client's owner, elsewhere, gets the token.
+	if w := postToken(t, s, tokenRequestSpec{form: good, addr: owner}); w.Code != 200 {
+		t.Fatalf("the real client after 100 wrong secrets: %d %s", w.Code, w.Body)
+	}
+
+	// Wrong secrets from many addresses: past the per-client failure bound they get 429,
+	// and the correct secret still gets its token.
+	codes = map[int]int{}
+	for i := 0; i < 100; i++ {
+		codes[postToken(t, s, tokenRequestSpec{form: bad, addr: fmt.Sprintf("192.0.2.%d:1000", i)}).Code]++
+	}
+	if codes[429] == 0 || codes[200] != 0 {
+		t.Errorf("100 wrong secrets from 100 addresses: %v, want 429s once past the bound", codes)
+	}
+	if w := postToken(t, s, tokenRequestSpec{form: good, addr: owner}); w.Code != 200 {
+		t.Fatalf("the real client after wrong secrets from many addresses: %d %s", w.Code, w.Body)
+	}
+	// Malformed requests count as failures of their address too.
+	for i := 0; i < 11; i++ {
+		postToken(t, s, tokenRequestSpec{raw: "grant_type=password", addr: "192.0.2.200:1"})
+	}
+	if w := postToken(t, s, tokenRequestSpec{form: good, addr: "192.0.2.200:1"}); w.Code != 429 {
+		t.Errorf("an address sending malformed requests: %d, want 429", w.Code)
 	}
 }
 

@@ -67,6 +67,24 @@ func (m *Memory) Allow(_ context.Context, key string) (Result, error) {
 	return Result{Allowed: true, RetryAfter: left, Remaining: m.limit - c}, nil
 }
 
+// Peek reports whether key is within the limit without counting. It never returns an error.
+func (m *Memory) Peek(_ context.Context, key string) (Result, error) {
+	if m.limit <= 0 {
+		return Result{Allowed: true, Remaining: -1}, nil
+	}
+	n, left := windowOf(m.now(), m.window)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := 0
+	if n == m.cur {
+		c = m.counts[key]
+	}
+	if c > m.limit {
+		return Result{Allowed: false, RetryAfter: left, Remaining: 0}, nil
+	}
+	return Result{Allowed: true, RetryAfter: left, Remaining: m.limit - c}, nil
+}
+
 // keys returns how many keys are counted in the current window (for tests).
 func (m *Memory) keys() int {
 	m.mu.Lock()

@@ -29,7 +29,11 @@ type Result struct {
 // a Result with Allowed set: limiters fail open, because refusing every request while a
 // counter store is down would turn a monitoring problem into an outage.
 type Limiter interface {
+	// Allow counts one request against key and reports whether it is within the limit.
 	Allow(ctx context.Context, key string) (Result, error)
+	// Peek reports whether key is still within the limit, counting nothing: Allowed is
+	// false once Allow has refused key in the current window.
+	Peek(ctx context.Context, key string) (Result, error)
 }
 
 // Key builds the counter key of a client for one API surface ("v2024", "oauth"). The API

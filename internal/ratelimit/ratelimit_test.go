@@ -228,6 +228,41 @@ func (f *failingLimiter) Allow(context.Context, string) (Result, error) {
 	return Result{Allowed: true, Remaining: -1}, errors.New("store down")
 }
 
+func (f *failingLimiter) Peek(context.Context, string) (Result, error) {
+	return Result{Allowed: true, Remaining: -1}, errors.New("store down")
+}
+
+// Peek tells a refused key from one within the limit without counting, on every limiter.
+func TestPeekCountsNothing(t *testing.T) {
+	ctx := context.Background()
+	for name, l := range peekLimiters(t, 2) {
+		t.Run(name, func(t *testing.T) {
+			for i := 0; i < 5; i++ {
+				if res, err := l.Peek(ctx, "k"); err != nil || !res.Allowed {
+					t.Fatalf("peek %d of an unused key: %+v %v", i, res, err)
+				}
+			}
+			for i := 0; i < 2; i++ {
+				if res, _ := l.Allow(ctx, "k"); !res.Allowed {
+					t.Fatalf("allow %d refused; peeks must not count", i)
+				}
+			}
+			if res, _ := l.Peek(ctx, "k"); !res.Allowed || res.Remaining != 0 {
+				t.Fatalf("peek at the limit: %+v", res)
+			}
+			if res, _ := l.Allow(ctx, "k"); res.Allowed {
+				t.Fatal("allow past the limit")
+			}
+			if res, _ := l.Peek(ctx, "k"); res.Allowed || res.RetryAfter <= 0 {
+				t.Fatalf("peek past the limit: %+v", res)
+			}
+			if res, _ := l.Peek(ctx, "other"); !res.Allowed {
+				t.Fatal("another key is refused")
+			}
+		})
+	}
+}
+
 func TestMiddleware(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	byHeader := func(r *http.Request) string { return r.Header.Get("X-Client") }

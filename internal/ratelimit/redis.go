@@ -37,6 +37,12 @@ end
 return {n, ttl}
 `)
 
+// peekScript reads a window's count and the milliseconds left without counting.
+var peekScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+return {n, redis.call('PTTL', KEYS[1])}
+`)
+
 // Redis is a fixed-window limiter whose counters live in Redis, so that every replica
 // shares them. Each window has its own key (prefix, key, window number) that expires when
 // the window ends; Retry-After comes from the key's remaining time to live.
@@ -95,6 +101,32 @@ func (l *Redis) Allow(ctx context.Context, key string) (Result, error) {
 	}
 	rkey := l.Prefix + key + ":" + strconv.FormatInt(n, 10)
 	vals, err := incrScript.Run(ctx, l.client, []string{rkey}, ttlMS).Int64Slice()
+	return l.result(ctx, now, n, left, vals, err)
+}
+
+// Peek reports whether key is within the limit without counting. Like Allow, it fails open.
+func (l *Redis) Peek(ctx context.Context, key string) (Result, error) {
+	if l.limit <= 0 {
+		return Result{Allowed: true, Remaining: -1}, nil
+	}
+	now := l.now()
+	n, left := windowOf(now, l.window)
+	l.mu.Lock()
+	down := now.Before(l.downUntil)
+	l.mu.Unlock()
+	if down {
+		return Result{Allowed: true, RetryAfter: left, Remaining: -1}, fmt.Errorf("rate limit counter in redis: %w", errRedisDown)
+	}
+	rkey := l.Prefix + key + ":" + strconv.FormatInt(n, 10)
+	vals, err := peekScript.Run(ctx, l.client, []string{rkey}).Int64Slice()
+	if err == nil && len(vals) == 2 && vals[1] < 0 {
+		vals[1] = left.Milliseconds() // no such key yet
+	}
+	return l.result(ctx, now, n, left, vals, err)
+}
+
+// result turns a script's {count, milliseconds left} into a Result, failing open on error.
+func (l *Redis) result(ctx context.Context, now time.Time, n int64, left time.Duration, vals []int64, err error) (Result, error) {
 	if err == nil && len(vals) != 2 {
 		err = fmt.Errorf("rate limit script returned %d values, want 2", len(vals))
 	}

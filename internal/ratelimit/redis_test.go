@@ -186,3 +186,12 @@ func TestOpenPicksTheBackend(t *testing.T) {
 		t.Errorf("with a URL Open returned %T, want *Redis", l)
 	}
 }
+
+// peekLimiters returns a Memory and a Redis limiter allowing limit requests per window.
+func peekLimiters(t *testing.T, limit int) map[string]Limiter {
+	client, prefix := mustRedis(t)
+	frozen := func() time.Time { return windowStart } // no window ends during the test
+	r := NewRedis(client, limit, time.Minute, frozen)
+	r.Prefix = prefix
+	return map[string]Limiter{"memory": NewMemory(limit, time.Minute, frozen), "redis": r}
+}
