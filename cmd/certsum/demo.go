@@ -77,11 +77,17 @@ unless --force is given, which deletes the SQLite file first.`,
 	return cmd
 }
 
-// demoNow parses --now, or returns 09:00 UTC of today's date.
-func demoNow(flag string, today time.Time) (time.Time, error) {
+// demoNow parses --now, or returns the latest 09:00 UTC that is not after now.
+func demoNow(flag string, now time.Time) (time.Time, error) {
 	if flag == "" {
-		y, m, d := today.UTC().Date()
-		return time.Date(y, m, d, 9, 0, 0, 0, time.UTC), nil
+		y, m, d := now.UTC().Date()
+		anchor := time.Date(y, m, d, 9, 0, 0, 0, time.UTC)
+		if anchor.After(now) {
+			// Before 09:00 UTC: yesterday's 09:00, so that no decision or sign-off of the
+			// dataset lies in the future of the moment it is loaded.
+			anchor = anchor.AddDate(0, 0, -1)
+		}
+		return anchor, nil
 	}
 	t, err := certsum.ParseTime(flag)
 	if err != nil {

@@ -186,9 +186,15 @@ func TestThousandsAndDemoNow(t *testing.T) {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
-	got, err := demoNow("", time.Date(2026, 11, 29, 23, 30, 0, 0, time.FixedZone("X", -3600)))
+	got, err := demoNow("", time.Date(2026, 11, 30, 8, 30, 0, 0, time.FixedZone("X", -3600))) // 09:30 UTC
 	if err != nil || !got.Equal(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("default --now = %s, %v; want 09:00 UTC of the UTC date", got, err)
+	}
+	// Before 09:00 UTC the anchor is yesterday's, never in the future.
+	early := time.Date(2026, 12, 6, 2, 30, 0, 0, time.UTC)
+	got, err = demoNow("", early)
+	if err != nil || !got.Equal(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)) || got.After(early) {
+		t.Errorf("default --now at %s = %s, %v; want 09:00 UTC the day before", early, got, err)
 	}
 	got, err = demoNow("2027-01-02T03:04:05+01:00", time.Time{})
 	if err != nil || !got.Equal(time.Date(2027, 1, 2, 2, 4, 5, 0, time.UTC)) {

@@ -84,19 +84,16 @@ func (m *Main) demoReviewers(ctx context.Context) ([]string, error) {
 }
 
 // printDemoCredentials registers the demo's clients and prints the administrator's and one
-// reviewer's credentials with a block both SailPoint SDKs read from the environment. When
-// the database was filled earlier, only a fresh administrator client is made: secrets are
-// shown once and cannot be printed again.
+// reviewer's credentials with a block both SailPoint SDKs read from the environment — once,
+// when this run loaded the demo. On a database filled earlier it mints nothing (secrets are
+// shown once and cannot be printed again) and says how to create a client.
 func (m *Main) printDemoCredentials(ctx context.Context, baseURL string) error {
 	w := m.stdout
 	if !m.demoFilled {
-		admin, err := m.auth.CreateAdminClient(ctx, "demo administrator", nil)
-		if err != nil {
-			return fmt.Errorf("demo credentials: %w", err)
-		}
 		fmt.Fprintf(w, "\ncertsum is serving an existing database at %s\n", baseURL)
-		fmt.Fprintf(w, "\nA new ORG_ADMIN client for %s (the secret is shown only now):\n\n%s\n",
-			admin.IdentityName, admin.Env(baseURL))
+		fmt.Fprintf(w, "Its clients were printed when the demo was loaded; list them with `certsum clients list --db %s`.\n", m.Config.Database)
+		fmt.Fprintf(w, "To create another administrator client:\n\n  certsum clients create --db %s --level ORG_ADMIN --addr %s\n\n",
+			m.Config.Database, m.Config.Addr)
 		return nil
 	}
 	reviewers, err := m.demoReviewers(ctx)

@@ -46,6 +46,15 @@ type ClientSpec struct {
 // once: the store keeps a hash. Errors: invalid (bad name, level or scope; user levels
 // without an identity), reference (no such identity), invalid (ambiguous identity name).
 func (s *Service) CreateClient(ctx context.Context, spec ClientSpec) (*certsum.OAuthClient, string, error) {
+	c, secret, err := s.createClient(ctx, spec)
+	if err == nil {
+		s.logger.Info("client created", "client_id", c.ID, "identity_id", c.IdentityID, "levels", c.Levels, "scopes", c.Scopes)
+	}
+	return c, secret, err
+}
+
+// createClient is CreateClient without the log line, for callers that log a batch once.
+func (s *Service) createClient(ctx context.Context, spec ClientSpec) (*certsum.OAuthClient, string, error) {
 	c := &certsum.OAuthClient{ID: certsum.NewID(), Created: certsum.NewTime(s.now())}
 	var owner *certsum.Identity
 	if ident := strings.TrimSpace(spec.Identity); ident != "" {
@@ -77,7 +86,6 @@ func (s *Service) CreateClient(ctx context.Context, spec ClientSpec) (*certsum.O
 		return nil, "", fmt.Errorf("create client: %w", err)
 	}
 	s.clients.forget(c.ID)
-	s.logger.Info("client created", "client_id", c.ID, "identity_id", c.IdentityID, "levels", c.Levels, "scopes", c.Scopes)
 	return c, secret, nil
 }
 
@@ -226,14 +234,21 @@ func (s *Service) CreateAdminClient(ctx context.Context, name string, scopes []s
 // CreateDemoClients registers the credentials `certsum serve --demo` prints: an ORG_ADMIN
 // token for the built-in administrator first, then one USER token with sp:scopes:all per
 // reviewer identity (by id or name, duplicates ignored), in the order given. Every call
-// registers new clients, since secrets cannot be shown twice.
+// registers new clients, since secrets cannot be shown twice; one log line tells how many.
 func (s *Service) CreateDemoClients(ctx context.Context, reviewers []string) ([]Credentials, error) {
 	out := make([]Credentials, 0, len(reviewers)+1)
-	admin, err := s.CreateAdminClient(ctx, "demo administrator", nil)
+	admin, err := s.EnsureAdminIdentity(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("demo administrator client: %w", err)
 	}
-	out = append(out, admin)
+	ac, asecret, err := s.createClient(ctx, ClientSpec{Name: "demo administrator", Identity: admin.ID, Levels: []string{certsum.LevelOrgAdmin}})
+	if err != nil {
+		return nil, fmt.Errorf("demo administrator client: %w", err)
+	}
+	out = append(out, Credentials{Client: ac, Secret: asecret, IdentityName: admin.Name})
+	defer func() {
+		s.logger.Info("demo clients created", "clients", len(out), "administrator_client_id", ac.ID, "reviewer_clients", len(out)-1)
+	}()
 	seen := map[string]bool{}
 	for _, r := range reviewers {
 		id, err := s.store.FindIdentity(ctx, r)
@@ -244,7 +259,7 @@ func (s *Service) CreateDemoClients(ctx context.Context, reviewers []string) ([]
 			continue
 		}
 		seen[id.ID] = true
-		c, secret, err := s.CreateClient(ctx, ClientSpec{
+		c, secret, err := s.createClient(ctx, ClientSpec{
 			Name: "demo reviewer " + id.Name, Identity: id.ID, Levels: []string{certsum.LevelUser},
 		})
 		if err != nil {
