@@ -282,3 +282,33 @@ func mustKid(t *testing.T, token string) string {
 	kid, _ := tok.Header["kid"].(string)
 	return kid
 }
+
+// A sealed key changed in any byte, cut or extended does not open (GCM authenticates all of
+// it); parsing arbitrary bytes as a key file never panics.
+func FuzzOpenSealed(f *testing.F) {
+	s := EphemeralSealer()
+	sealed, _ := s.Seal("kid", []byte("a private key"))
+	f.Add([]byte{0, 1}, 0, []byte("certsum-kek-v1:AAAA\n"))
+	f.Add([]byte{}, -3, []byte("# x\n"))
+	f.Fuzz(func(t *testing.T, xor []byte, cut int, keyFile []byte) {
+		blob := bytes.Clone(sealed)
+		for i, b := range xor {
+			blob[i%len(blob)] ^= b
+		}
+		switch {
+		case cut > 0:
+			blob = append(blob, bytes.Repeat([]byte{byte(cut)}, cut%64)...)
+		case cut < 0:
+			blob = blob[:max(0, len(blob)+cut%len(blob))]
+		}
+		plain, err := s.Open("kid", blob)
+		if bytes.Equal(blob, sealed) {
+			if err != nil || string(plain) != "a private key" {
+				t.Fatalf("the untouched sealed key: %q, %v", plain, err)
+			}
+		} else if err == nil {
+			t.Fatalf("a changed sealed key opened: %x", blob)
+		}
+		_, _ = ParseKeyFile(keyFile)
+	})
+}
