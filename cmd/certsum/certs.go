@@ -30,9 +30,7 @@ func newCertsListCmd(e *cliEnv) *cobra.Command {
 		Use:   "list",
 		Short: "List certifications (listIdentityCertifications)",
 		Long: `List certifications: every certification for an administrator, your own otherwise.
---reviewer me keeps those you review; --reviewer ID those another identity reviews.
-Filters: id (eq, in), campaign.id (eq, in), phase (eq), completed (eq).
-Sorters: name, due, signed.`,
+--reviewer me keeps those you review; --reviewer ID those another identity reviews.`,
 		Example: `  certsum certs list --reviewer me --filter 'completed eq false' --sort due
   certsum certs list --all -o csv > certifications.csv`,
 		Args: cobra.NoArgs,
@@ -60,7 +58,7 @@ Sorters: name, due, signed.`,
 		}),
 	}
 	out.register(cmd)
-	lf.register(cmd, true)
+	lf.register(cmd, certsum.CertificationSchema, `completed eq false and phase eq "ACTIVE"`)
 	cmd.Flags().StringVar(&reviewer, "reviewer", "", `only certifications this identity reviews ("me" for yourself)`)
 	return cmd
 }

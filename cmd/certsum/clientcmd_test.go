@@ -70,13 +70,23 @@ func (c *cli) run(args ...string) (string, string, error) {
 		},
 		Stdin: strings.NewReader(c.stdin),
 	}
-	root := &cobra.Command{Use: "certsum", SilenceUsage: true, SilenceErrors: true}
-	root.AddCommand(newLoginCmd(e), newCertsCmd(e), newSummaryCmd(e), newItemsCmd(e), newDecideCmd(e), newSignoffCmd(e))
+	root := c.rootWith(e)
 	root.SetOut(&stdout)
 	root.SetErr(&stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	return stdout.String(), stderr.String(), err
+}
+
+// root returns the client command tree with a real environment (for help checks).
+func (c *cli) root() *cobra.Command { return c.rootWith(newCLIEnv()) }
+
+// rootWith returns the client command tree over e.
+func (c *cli) rootWith(e *cliEnv) *cobra.Command {
+	root := &cobra.Command{Use: "certsum", SilenceUsage: true, SilenceErrors: true}
+	root.AddCommand(newLoginCmd(e), newCertsCmd(e), newSummaryCmd(e), newItemsCmd(e), newDecideCmd(e), newSignoffCmd(e),
+		newReassignCmd(e), newReviewersCmd(e), newPermissionsCmd(e))
+	return root
 }
 
 // mustRun runs a command that must succeed.
@@ -336,7 +346,7 @@ func TestRootRegistersTheClientCommands(t *testing.T) {
 	root := newRootCmd(io.Discard, io.Discard)
 	for _, path := range [][]string{
 		{"login"}, {"certs", "list"}, {"certs", "get"}, {"summary", "decisions"}, {"summary", "identities"},
-		{"summary", "access"}, {"items", "list"}, {"decide"}, {"signoff"},
+		{"summary", "access"}, {"items", "list"}, {"decide"}, {"signoff"}, {"reassign"}, {"reviewers"}, {"permissions"},
 	} {
 		cmd, _, err := root.Find(path)
 		if err != nil || cmd.Name() != path[len(path)-1] {

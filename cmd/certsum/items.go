@@ -30,12 +30,8 @@ func newItemsListCmd(e *cliEnv) *cobra.Command {
 		Use:   "list CERT",
 		Short: "List review items: one identity × one access item each (listIdentityAccessReviewItems)",
 		Long: `List the review items of a certification, the ids that certsum decide takes.
-Filters: id (eq, in), access.type (eq), completed (eq, ne), identitySummary.id (eq, in),
-identitySummary.name (eq, sw), access.id (eq, in), access.name (eq, sw),
-entitlement.sourceName (eq, sw), accessProfile.sourceName (eq, sw).
-Sorters: identitySummary.name, access.name, access.type, entitlement.sourceName,
-accessProfile.sourceName. --entitlements, --access-profiles and --roles keep the items
-granting one of the listed access ids; use at most one of them.`,
+--entitlements, --access-profiles and --roles keep the items granting one of the listed
+access ids; use at most one of them.`,
 		Example: `  certsum items list CERT --filter 'completed eq false' --all
   certsum items list CERT --roles ROLE_ID -o csv`,
 		Args: cobra.ExactArgs(1),
@@ -67,7 +63,7 @@ granting one of the listed access ids; use at most one of them.`,
 		}),
 	}
 	out.register(cmd)
-	lf.register(cmd, true)
+	lf.register(cmd, certsum.ReviewItemSchema, `completed eq false and identitySummary.name sw "A"`)
 	f := cmd.Flags()
 	f.StringSliceVar(&entitlements, "entitlements", nil, "only items for these entitlement ids")
 	f.StringSliceVar(&accessProfiles, "access-profiles", nil, "only items for these access profile ids")

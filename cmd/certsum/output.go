@@ -14,6 +14,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/client"
+	"github.com/certsum/certsum/query"
 )
 
 // Output formats of the client subcommands. With no -o, a terminal gets a table and a pipe or
@@ -53,20 +54,70 @@ type listFlags struct {
 	filter, sort  string
 }
 
-func (l *listFlags) register(cmd *cobra.Command, sortable bool) {
+// register adds the collection flags of a list command whose filters and sorters the schema
+// s governs; example is a filter the server accepts for it (a test holds every command to
+// that). The help's list of filters and sorters is written from s, so it cannot drift.
+func (l *listFlags) register(cmd *cobra.Command, s *query.Schema, example string) {
 	f := cmd.Flags()
-	f.IntVar(&l.limit, "limit", 0, "records per page, 1 to 250 (default: the server's, 250)")
+	f.IntVar(&l.limit, "limit", 0, fmt.Sprintf("records per page, 1 to %d (default: the server's, %d)", certsum.MaxLimit, certsum.DefaultLimit))
 	f.IntVar(&l.offset, "offset", 0, "records to skip")
 	f.BoolVar(&l.count, "count", false, "print the size of the filtered collection on stderr")
 	f.BoolVar(&l.all, "all", false, "fetch every page (--limit is then the page size)")
-	f.StringVar(&l.filter, "filter", "", `filter expression, e.g. 'completed eq false and name sw "A"'`)
-	if sortable {
-		f.StringVar(&l.sort, "sort", "", "comma-separated sort attributes, '-' prefix for descending, e.g. -name")
+	f.StringVar(&l.filter, "filter", "", "filter expression, e.g. '"+example+"'")
+	if sortable(s) != "" {
+		f.StringVar(&l.sort, "sort", "", "comma-separated sort attributes, '-' prefix for descending, e.g. -"+strings.Split(sortable(s), ", ")[0])
 	}
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[annotationSchema] = s.Name
+	cmd.Long = strings.TrimRight(cmd.Long, "\n") + "\n\n" + schemaHelp(s)
 }
 
-func (l *listFlags) options() client.ListOptions {
-	return client.ListOptions{Limit: l.limit, Offset: l.offset, Count: l.count, Filters: l.filter, Sorters: l.sort}
+// annotationSchema names, on a list command, the schema of its filters (for tests).
+const annotationSchema = "certsum.schema"
+
+// schemaHelp lists the filterable attributes with their operators and the sortable ones.
+func schemaHelp(s *query.Schema) string {
+	var filters []string
+	for _, fl := range s.Fields {
+		if len(fl.Ops) == 0 {
+			continue
+		}
+		ops := make([]string, len(fl.Ops))
+		for i, o := range fl.Ops {
+			ops[i] = string(o)
+		}
+		filters = append(filters, fl.Name+" ("+strings.Join(ops, ", ")+")")
+	}
+	out := "Filters: " + strings.Join(filters, ", ") + "."
+	if so := sortable(s); so != "" {
+		out += "\nSorters: " + so + "."
+	}
+	return out
+}
+
+// sortable lists the sortable attributes of s.
+func sortable(s *query.Schema) string {
+	var names []string
+	for _, fl := range s.Fields {
+		if fl.Sortable {
+			names = append(names, fl.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// options checks the flags and returns them as client options. --limit must be 1 to
+// certsum.MaxLimit when given, as its help says; the server would refuse anything else.
+func (l *listFlags) options() (client.ListOptions, error) {
+	if l.limit != 0 && (l.limit < 1 || l.limit > certsum.MaxLimit) {
+		return client.ListOptions{}, fmt.Errorf("--limit must be from 1 to %d, not %d", certsum.MaxLimit, l.limit)
+	}
+	if l.offset < 0 {
+		return client.ListOptions{}, fmt.Errorf("--offset must not be negative, not %d", l.offset)
+	}
+	return client.ListOptions{Limit: l.limit, Offset: l.offset, Count: l.count, Filters: l.filter, Sorters: l.sort}, nil
 }
 
 // collect fetches what a list command prints: one page from list, or with --all every page
@@ -76,7 +127,10 @@ func collect[T any](cmd *cobra.Command, e *cliEnv, l *listFlags,
 	list func(client.ListOptions) (certsum.Page[T], error),
 	all func(client.ListOptions) iter.Seq2[T, error]) ([]T, error) {
 	stderr := cmd.ErrOrStderr()
-	o := l.options()
+	o, err := l.options()
+	if err != nil {
+		return nil, err
+	}
 	if !l.all {
 		page, err := list(o)
 		if err != nil {
@@ -100,7 +154,6 @@ func collect[T any](cmd *cobra.Command, e *cliEnv, l *listFlags,
 		}
 	}
 	items := []T{}
-	var err error
 	for it, ierr := range all(o) {
 		if ierr != nil {
 			err = ierr

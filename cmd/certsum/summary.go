@@ -103,8 +103,7 @@ func newSummaryIdentitiesCmd(e *cliEnv) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "identities CERT",
 		Short: "The identities under review and whether each is done (getIdentitySummaries)",
-		Long: `List the identities under review in a certification.
-Filters: id (eq, in), completed (eq, ne), name (eq, sw). Sorters: name.`,
+		Long: `List the identities under review in a certification.`,
 		Example: `  certsum summary identities CERT --filter 'completed eq false' --sort name`,
 		Args:    cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
@@ -142,7 +141,7 @@ Filters: id (eq, in), completed (eq, ne), name (eq, sw). Sorters: name.`,
 		}),
 	}
 	out.register(cmd)
-	lf.register(cmd, true)
+	lf.register(cmd, certsum.IdentitySummarySchema, `completed eq false and name sw "A"`)
 	return cmd
 }
 
@@ -155,9 +154,7 @@ func newSummaryAccessCmd(e *cliEnv) *cobra.Command {
 		Use:   "access CERT TYPE",
 		Short: "The distinct access items of one type under review (getIdentityAccessSummaries)",
 		Long: `List the distinct roles, access profiles or entitlements under review in a certification.
-TYPE is ROLE, ACCESS_PROFILE or ENTITLEMENT (any case; access-profile works too).
-Filters: completed (eq, ne), access.id (eq, in), access.name (eq, sw),
-entitlement.sourceName (eq, sw), accessProfile.sourceName (eq, sw). Sorters: access.name.`,
+TYPE is ROLE, ACCESS_PROFILE or ENTITLEMENT (any case; access-profile works too).`,
 		Example: `  certsum summary access CERT entitlement --filter 'completed eq false'
   certsum summary access CERT ROLE --all -o csv`,
 		Args: cobra.ExactArgs(2),
@@ -186,7 +183,7 @@ entitlement.sourceName (eq, sw), accessProfile.sourceName (eq, sw). Sorters: acc
 		}),
 	}
 	out.register(cmd)
-	lf.register(cmd, true)
+	lf.register(cmd, certsum.AccessSummarySchema, `completed eq false and access.name sw "A"`)
 	return cmd
 }
 
