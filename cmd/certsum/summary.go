@@ -101,9 +101,9 @@ func newSummaryIdentitiesCmd(e *cliEnv) *cobra.Command {
 		lf  listFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "identities CERT",
-		Short: "The identities under review and whether each is done (getIdentitySummaries)",
-		Long: `List the identities under review in a certification.`,
+		Use:     "identities CERT",
+		Short:   "The identities under review and whether each is done (getIdentitySummaries)",
+		Long:    `List the identities under review in a certification.`,
 		Example: `  certsum summary identities CERT --filter 'completed eq false' --sort name`,
 		Args:    cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
