@@ -18,8 +18,8 @@ import (
 // benchPageSize is the page size of every generated page path: the API's maximum.
 const benchPageSize = certsum.MaxLimit
 
-// newBenchPathsCmd is `certsum bench-paths`: write the request paths that
-// /work/shared/bench (run.sh, compare.sh) replays, for the largest certification of a
+// newBenchPathsCmd is `certsum bench-paths`: write the request paths that the load tool
+// (run.sh, compare.sh; see BENCHMARKS.md) replays, for the largest certification of a
 // database.
 func newBenchPathsCmd(open storeOpener) *cobra.Command {
 	cfg := defaultConfig()
@@ -28,7 +28,8 @@ func newBenchPathsCmd(open storeOpener) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench-paths",
 		Short: "Write benchmark request paths for the largest certification of a database",
-		Long: `Write a paths directory for the summary benchmark (shared/bench: run.sh, compare.sh) for the
+		Long: `Write a paths directory for the summary benchmark (the load tool's run.sh and compare.sh,
+see BENCHMARKS.md) for the
 certification with the most review items: one request path per line, relative to a base URL
 that ends in /v2024, in five files named after the endpoint shapes:
 

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# compare.sh LABEL — shared/bench/compare.sh for certsum's own database, optionally under the
-# benchwriter's write load. It differs from shared/bench/compare.sh in one way: the ceiling
+# compare.sh LABEL — the load tool's compare.sh for certsum's own database, optionally under the
+# benchwriter's write load. It differs from the load tool's compare.sh in one way: the ceiling
 # is started with -cert set to the certification the paths name, so that its page shapes
 # answer 200 with the ceiling's page bodies rather than 404. (The ids of identity-summary.txt
 # are certsum's, which the ceiling's dataset does not have: it answers those 404, with a body
 # of the same size class as certsum's 200.) Everything else — pinning, interleaved rounds,
-# warm-ups, ratios — is shared/bench's own abab.sh and lib.sh.
+# warm-ups, ratios — is the load tool's own abab.sh and lib.sh.
 #
 # Env: CERTSUM (binary), DB (a `certsum demo --identities 100000` database), TOKEN_FILE
 #      (bearer token of an ORG_ADMIN client), PATHS (from `certsum bench-paths`),
 #      ADDR=127.0.0.1:8080, SERVE_FLAGS (extra `certsum serve` flags),
-#      WRITES=1 to run benchwriter (BENCHWRITER binary) for the whole run, and everything
-#      shared/bench takes (ROUNDS, CEILING_ADDR, OUT, ...).
+#      WRITES=1 to run benchwriter (BENCHWRITER binary) for the whole run, BENCH_DIR (the
+#      load tool's folder, which holds lib.sh, abab.sh and the ceiling server; it is not part
+#      of certsum), and everything the load tool takes (ROUNDS, CEILING_ADDR, OUT, ...).
 set -uo pipefail
-label=$1
+label=${1:?usage: compare.sh LABEL}
 : "${CERTSUM:?}" "${DB:?}" "${TOKEN_FILE:?}" "${PATHS:?}" "${ADDR:=127.0.0.1:8080}" "${SERVE_FLAGS:=}" "${WRITES:=0}"
-source /work/shared/bench/lib.sh
+if [[ -z ${BENCH_DIR:-} || ! -f $BENCH_DIR/lib.sh ]]; then
+	echo "compare.sh: set BENCH_DIR to the load tool's folder (lib.sh, abab.sh, ceiling/); skipping" >&2
+	exit 0
+fi
+source "$BENCH_DIR/lib.sh"
 token=$(cat "$TOKEN_FILE")
 cert=$(head -1 "$PATHS/decision-summary.txt" | cut -d/ -f3)
 : "${CEILING_MODE:=static}" "${CEILING_ADDR:=127.0.0.1:18080}"
