@@ -183,3 +183,42 @@ func (e *env) send(method, target, token, ct string, body io.Reader, n int64) *r
 	e.contract.check(e.t, req, res.status, res.header, res.body)
 	return res
 }
+
+// Hostile path values on every route — ids far too long, control characters, escaped
+// slashes, another reviewer's ids — get a 4xx ErrorResponseDto, never a 5xx.
+func TestHostilePathValuesAreRefused(t *testing.T) {
+	f := mustFixture(t)
+	long := strings.Repeat("a", 10_000)
+	values := map[string]string{
+		"an id of 10,000 characters":       long,
+		"a NUL byte":                       "%00",
+		"an escaped slash":                 "a%2Fb",
+		"a quote and a percent sign":       "%22%25",
+		"non-ASCII":                        "%C3%A9t%C3%A9",
+		"invalid UTF-8":                    "%FF%FE",
+		"a dot segment":                    "..",
+		"another reviewer's certification": idCertB,
+	}
+	for _, rt := range everyRoute {
+		if !strings.Contains(rt.path, idCertA) {
+			continue
+		}
+		for name, val := range values {
+			t.Run(rt.method+" "+rt.path+" with "+name, func(t *testing.T) {
+				path := strings.Replace(rt.path, idCertA, val, 1)
+				res := f.do(rt.method, path, f.mia, rt.body)
+				if res.status < 400 || res.status >= 500 {
+					t.Fatalf("status %d: %s", res.status, res.body)
+				}
+			})
+		}
+	}
+	for name, val := range values {
+		t.Run("an access-summary type that is "+name, func(t *testing.T) {
+			res := f.do("GET", certPath(idCertA, "/access-summaries/", val), f.mia, nil)
+			if res.status != 400 && res.status != 404 {
+				t.Fatalf("status %d: %s", res.status, res.body)
+			}
+		})
+	}
+}

@@ -123,7 +123,7 @@ func New(opts Options) http.Handler {
 	root.Handle("/", notFound(ew))
 
 	return chain(root,
-		cleanPath,
+		cleanPath(ew),
 		requestID,
 		accessLog(logger),
 		recovery(ew),
