@@ -50,6 +50,16 @@ func TestImportDirection(t *testing.T) {
 				return backend(d) || strings.HasPrefix(d, mod+"/internal/httpapi") ||
 					strings.HasPrefix(d, mod+"/internal/dashboard") || strings.HasPrefix(d, mod+"/internal/auth")
 			}},
+		{"the read model is no HTTP package: it imports neither net/http nor httpapi or auth",
+			func(p string) bool { return strings.HasPrefix(p, mod+"/internal/readmodel") && !strings.Contains(p, "benchwriter") },
+			func(d string) bool {
+				return d == "net/http" || strings.HasPrefix(d, mod+"/internal/httpapi") || strings.HasPrefix(d, mod+"/internal/auth")
+			}},
+		{"test helpers are imported by tests only",
+			func(string) bool { return true },
+			func(d string) bool {
+				return d == mod+"/internal/store/postgres/pgtest" || d == mod+"/internal/store/storetest"
+			}},
 		{"handlers never import a concrete backend",
 			func(p string) bool {
 				return strings.HasPrefix(p, mod+"/internal/httpapi") || strings.HasPrefix(p, mod+"/internal/dashboard")

@@ -199,9 +199,6 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		store = rm
 	}
 	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger})
-	if rm, ok := store.(*readmodel.Model); ok {
-		api = rm.Arrivals(api)
-	}
 
 	probes := http.NewServeMux()
 	probes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -122,14 +123,34 @@ func New(opts Options) http.Handler {
 	root.Handle("/.well-known/jwks.json", opts.Auth.JWKSHandler())
 	root.Handle("/", notFound(ew))
 
-	return chain(root,
+	mw := []func(http.Handler) http.Handler{
 		cleanPath(ew),
 		requestID,
 		accessLog(logger),
 		recovery(ew),
 		limitBody(ew),
 		strictQuery(ew),
-	)
+	}
+	if a, ok := opts.Store.(Arriver); ok {
+		mw = append(mw, arrivals(a))
+	}
+	return chain(root, mw...)
+}
+
+// Arriver is a store that shares work between the calls of requests that arrived together
+// (the read model: see readmodel.Model.Arrive).
+type Arriver interface {
+	// Arrive numbers a request as it arrives and returns its context carrying the number.
+	Arrive(ctx context.Context) context.Context
+}
+
+// arrivals numbers each request as it arrives, through the store's Arrive.
+func arrivals(a Arriver) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(a.Arrive(r.Context())))
+		})
+	}
 }
 
 // chain wraps h in middleware, the first listed outermost.

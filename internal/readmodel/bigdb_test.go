@@ -132,7 +132,7 @@ func BenchmarkHTTPBigCertification(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := m.Arrivals(httpapi.New(httpapi.Options{Store: m, Auth: svc}))
+	h := httpapi.New(httpapi.Options{Store: m, Auth: svc})
 	base := "/v2024/certifications/" + certID
 	sum, err := m.ListIdentitySummaries(ctx, certID, certsum.ListQuery{Limit: 1, Offset: 5000})
 	if err != nil {

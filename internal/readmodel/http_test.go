@@ -44,7 +44,7 @@ func TestHTTPFastPathWritesWhatTheStoreWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain := httpapi.New(httpapi.Options{Store: st, Auth: svc})
-	fast := m.Arrivals(httpapi.New(httpapi.Options{Store: m, Auth: svc}))
+	fast := httpapi.New(httpapi.Options{Store: m, Auth: svc})
 
 	certID := largestCerts(t, st, 1)[0]
 	sums, err := st.ListIdentitySummaries(ctx, certID, certsum.ListQuery{Limit: 1})

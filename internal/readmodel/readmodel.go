@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -207,22 +206,20 @@ func (r *markReader) read(ctx context.Context, stats *Stats) (uint64, error) {
 	return v, err
 }
 
-// arrivalKey carries the arrival ticket of a request (see Arrivals).
+// arrivalKey carries the arrival ticket of a request (see Arrive).
 type arrivalKey struct{}
 
-// Arrivals is middleware that numbers each request as it arrives. Every read of the change
-// mark that begins after a request arrived reflects every commit made before it, so all the
-// calls a request makes — the existence check of its authorization, then the read itself —
-// and the calls of requests that arrived before share one mark read instead of making one
-// each. Without it each call counts as a new arrival, which is also exact.
-func (m *Model) Arrivals(next http.Handler) http.Handler {
+// Arrive numbers a request as it arrives and returns its context carrying the number. Every
+// read of the change mark that begins after a request arrived reflects every commit made
+// before it, so all the calls a request makes with that context — the existence check of its
+// authorization, then the read itself — and the calls of requests that arrived before share
+// one mark read instead of making one each. Calls with a context that did not arrive count
+// as new arrivals, which is also exact. httpapi calls it once per request.
+func (m *Model) Arrive(ctx context.Context) context.Context {
 	if m.marks == nil {
-		return next
+		return ctx
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := m.marks.arrivals.Add(1)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), arrivalKey{}, t)))
-	})
+	return context.WithValue(ctx, arrivalKey{}, m.marks.arrivals.Add(1))
 }
 
 // mark returns the current change mark, or ok false when there is none (or it failed, in
