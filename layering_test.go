@@ -51,7 +51,9 @@ func TestImportDirection(t *testing.T) {
 					strings.HasPrefix(d, mod+"/internal/dashboard") || strings.HasPrefix(d, mod+"/internal/auth")
 			}},
 		{"the read model is no HTTP package: it imports neither net/http nor httpapi or auth",
-			func(p string) bool { return strings.HasPrefix(p, mod+"/internal/readmodel") && !strings.Contains(p, "benchwriter") },
+			func(p string) bool {
+				return strings.HasPrefix(p, mod+"/internal/readmodel") && !strings.Contains(p, "benchwriter")
+			},
 			func(d string) bool {
 				return d == "net/http" || strings.HasPrefix(d, mod+"/internal/httpapi") || strings.HasPrefix(d, mod+"/internal/auth")
 			}},
