@@ -32,6 +32,5 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newKeysCmd(openStore))
 	root.AddCommand(newVerifyCmd(openStore))
 	root.AddCommand(newDemoCmd(openStore))
-	root.AddCommand(newBenchPathsCmd(openStore))
 	return root
 }

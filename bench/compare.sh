@@ -8,7 +8,7 @@
 # warm-ups, ratios — is the load tool's own abab.sh and lib.sh.
 #
 # Env: CERTSUM (binary), DB (a `certsum demo --identities 100000` database), TOKEN_FILE
-#      (bearer token of an ORG_ADMIN client), PATHS (from `certsum bench-paths`),
+#      (bearer token of an ORG_ADMIN client), PATHS (from `go run ./bench/benchpaths`),
 #      ADDR=127.0.0.1:8080, SERVE_FLAGS (extra `certsum serve` flags),
 #      WRITES=1 to run benchwriter (BENCHWRITER binary) for the whole run, BENCH_DIR (the
 #      load tool's folder, which holds lib.sh, abab.sh and the ceiling server; it is not part

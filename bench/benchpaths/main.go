@@ -1,79 +1,77 @@
+// Command benchpaths writes the request paths that the load tool (run.sh, compare.sh; see
+// bench/README.md) replays, for the certification with the most review items of a database:
+// one request path per line, relative to a base URL that ends in /v2024, in five files named
+// after the endpoint shapes:
+//
+//	decision-summary.txt          the decision summary
+//	identity-summary.txt          512 identity summaries by id
+//	identity-summaries-first.txt  the first 4 pages of 4 filters (none, completed eq false,
+//	                              name sw "J", completed eq true and name sw "M")
+//	identity-summaries.txt        the same 4 filters at 16 offsets spread over each result
+//	access-summaries.txt          ROLE, ACCESS_PROFILE and ENTITLEMENT, without and with
+//	                              completed eq false, at 8 offsets spread over each result
+//
+// Page paths ask for 250 rows sorted by name with count=true.
+//
+//	go run ./bench/benchpaths --db big.db --out paths/
 package main
 
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
-	"log/slog"
+	"io"
 	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
-
-	"github.com/spf13/cobra"
+	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/postgres"
+	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
 // benchPageSize is the page size of every generated page path: the API's maximum.
 const benchPageSize = certsum.MaxLimit
 
-// newBenchPathsCmd is `certsum bench-paths`: write the request paths that the load tool
-// (run.sh, compare.sh; see BENCHMARKS.md) replays, for the largest certification of a
-// database.
-func newBenchPathsCmd(open storeOpener) *cobra.Command {
-	cfg := defaultConfig()
-	var out string
-	var seed uint64
-	cmd := &cobra.Command{
-		Use:   "bench-paths",
-		Short: "Write benchmark request paths for the largest certification of a database",
-		Long: `Write a paths directory for the summary benchmark (the load tool's run.sh and compare.sh,
-see BENCHMARKS.md) for the
-certification with the most review items: one request path per line, relative to a base URL
-that ends in /v2024, in five files named after the endpoint shapes:
-
-  decision-summary.txt          the decision summary
-  identity-summary.txt          512 identity summaries by id
-  identity-summaries-first.txt  the first 4 pages of 4 filters (none, completed eq false,
-                                name sw "J", completed eq true and name sw "M")
-  identity-summaries.txt        the same 4 filters at 16 offsets spread over each result
-  access-summaries.txt          ROLE, ACCESS_PROFILE and ENTITLEMENT, without and with
-                                completed eq false, at 8 offsets spread over each result
-
-Page paths ask for 250 rows sorted by name with count=true.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cfg.applyEnv(os.Getenv, cmd.Flags().Changed); err != nil {
-				return err
-			}
-			if cfg.Database == "" || out == "" {
-				return fmt.Errorf("--db and --out are required")
-			}
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			st, err := open(ctx, cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			c, err := writeBenchPaths(ctx, st, out, seed)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s for certification %s (%s): %d identities, %d review items\n",
-				out, c.ID, c.Name, c.IdentitiesTotal, c.DecisionsTotal)
-			return nil
-		},
+func main() {
+	db := flag.String("db", "./certsum.db", "SQLite database file, or a postgres:// URL")
+	out := flag.String("out", "", "directory to write the path files into (created when missing)")
+	seed := flag.Uint64("seed", 7, "seed of the identity summaries picked for identity-summary.txt")
+	flag.Parse()
+	if err := run(context.Background(), *db, *out, *seed, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "benchpaths:", err)
+		os.Exit(1)
 	}
-	f := cmd.Flags()
-	addDBFlags(f, &cfg, "")
-	f.StringVar(&out, "out", "", "directory to write the path files into (created when missing)")
-	f.Uint64Var(&seed, "seed", 7, "seed of the identity summaries picked for identity-summary.txt")
-	return cmd
+}
+
+// run writes the paths of the database db into the directory out.
+func run(ctx context.Context, db, out string, seed uint64, stdout io.Writer) error {
+	if db == "" || out == "" {
+		return fmt.Errorf("--db and --out are required")
+	}
+	var (
+		st  certsum.Store
+		err error
+	)
+	if lower := strings.ToLower(db); strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
+		st, err = postgres.Open(ctx, db, postgres.Options{})
+	} else {
+		st, err = sqlite.Open(ctx, db, sqlite.Options{})
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	c, err := writeBenchPaths(ctx, st, out, seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s for certification %s (%s): %d identities, %d review items\n",
+		out, c.ID, c.Name, c.IdentitiesTotal, c.DecisionsTotal)
+	return nil
 }
 
 // largestCertification returns the certification with the most review items.

@@ -2,7 +2,7 @@
 // vs. ceiling"): it decides review items of one certification through the v2024 API at a
 // steady rate — by default one request of 250 decisions every second — and stops by itself.
 //
-//	go run ./internal/readmodel/benchwriter -base http://127.0.0.1:8080 -token-file TOKEN -cert ID
+//	go run ./bench/benchwriter -base http://127.0.0.1:8080 -token-file TOKEN -cert ID
 //
 // It picks -pool review items spread over the certification (read through
 // listIdentityAccessReviewItems), then sends decisions that alternate between APPROVE and

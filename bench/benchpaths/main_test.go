@@ -16,7 +16,7 @@ import (
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
-// TestBenchPathsWritesTheFiveShapes builds a small demo database, runs `certsum bench-paths`
+// TestBenchPathsWritesTheFiveShapes builds a small demo database, runs benchpaths
 // on it and checks each file: the shape's line count, the largest certification in every
 // path, count=true and 250-row pages sorted by name, the four identity filters and the
 // access types, the first four pages, and spread offsets that stay inside each result.
@@ -39,11 +39,9 @@ func TestBenchPathsWritesTheFiveShapes(t *testing.T) {
 	}
 
 	out := filepath.Join(t.TempDir(), "paths")
-	var stdout, stderr bytes.Buffer
-	root := newRootCmd(&stdout, &stderr)
-	root.SetArgs([]string{"bench-paths", "--db", db, "--out", out})
-	if err := root.ExecuteContext(ctx); err != nil {
-		t.Fatalf("bench-paths: %v (%s)", err, stderr.String())
+	var stdout bytes.Buffer
+	if err := run(ctx, db, out, 7, &stdout); err != nil {
+		t.Fatalf("benchpaths: %v", err)
 	}
 	if !strings.Contains(stdout.String(), largest.ID) {
 		t.Errorf("output %q does not name the largest certification %s", stdout.String(), largest.ID)
