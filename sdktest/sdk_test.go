@@ -15,6 +15,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/httpapi"
 	"github.com/certsum/certsum/query"
 	"github.com/google/go-cmp/cmp"
 	sailpoint "github.com/sailpoint-oss/golang-sdk/v2"
@@ -127,7 +128,7 @@ func mustQuery(t testing.TB, s *query.Schema, params map[string]string) certsum.
 	for k, val := range params {
 		v.Set(k, val)
 	}
-	q, err := certsum.ParseListParams(v, s)
+	q, err := httpapi.ParseListParams(v, s)
 	if err != nil {
 		t.Fatalf("parameters %v: %v", params, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/httpapi"
 )
 
 // TestGoSDKCertificationSummaries drives the four Certification Summaries operations of
@@ -195,7 +196,7 @@ func countItems(t testing.TB, s *server, certID, f string) certsum.DecisionSumma
 	if f != "" {
 		v := url.Values{"filters": {f}}
 		var err error
-		if q, err = certsum.ParseListParams(v, certsum.ReviewItemSchema); err != nil {
+		if q, err = httpapi.ParseListParams(v, certsum.ReviewItemSchema); err != nil {
 			t.Fatalf("%s as a review item filter: %v", f, err)
 		}
 	}

@@ -39,7 +39,7 @@ func (s *server) listCertifications(w http.ResponseWriter, r *http.Request) erro
 	} else if !p.IsAdmin() {
 		f.ReviewerID = p.IdentityID
 	}
-	q, err := certsum.ParseListParams(v, certsum.CertificationSchema)
+	q, err := ParseListParams(v, certsum.CertificationSchema)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (s *server) listReviewItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, err := certsum.ParseListParams(v, certsum.ReviewItemSchema)
+	q, err := ParseListParams(v, certsum.ReviewItemSchema)
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func (s *server) listReviewers(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	q, err := certsum.ParseListParams(r.URL.Query(), certsum.ReviewerSchema)
+	q, err := ParseListParams(r.URL.Query(), certsum.ReviewerSchema)
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (s *server) listPermissions(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	q, err := certsum.ParseListParams(r.URL.Query(), certsum.PermissionSchema)
+	q, err := ParseListParams(r.URL.Query(), certsum.PermissionSchema)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 
 // onceParams are the query parameters a request may give at most once: a repeat would make
 // the answer depend on which copy a layer reads.
-var onceParams = []string{certsum.ParamFilters, certsum.ParamSorters, certsum.ParamLimit, certsum.ParamOffset, certsum.ParamCount}
+var onceParams = []string{ParamFilters, ParamSorters, ParamLimit, ParamOffset, ParamCount}
 
 // strictQuery refuses, with a 400 ErrorResponseDto naming the parameter, a query string that
 // does not decode (a malformed %-escape, a ';' separator) or that repeats one of onceParams.

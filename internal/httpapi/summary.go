@@ -17,7 +17,7 @@ func (s *server) getAccessSummaries(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	q, err := certsum.ParseListParams(r.URL.Query(), certsum.AccessSummarySchema)
+	q, err := ParseListParams(r.URL.Query(), certsum.AccessSummarySchema)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (s *server) getIdentitySummaries(w http.ResponseWriter, r *http.Request) er
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	q, err := certsum.ParseListParams(r.URL.Query(), certsum.IdentitySummarySchema)
+	q, err := ParseListParams(r.URL.Query(), certsum.IdentitySummarySchema)
 	if err != nil {
 		return err
 	}

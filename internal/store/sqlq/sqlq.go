@@ -134,7 +134,7 @@ func binaryCollation(d Dialect) string {
 
 // Page returns "LIMIT x OFFSET y" with both bound through args. A negative limit means no
 // limit; a negative offset counts as 0. Callers validate the request's limit and offset
-// first (certsum.ParseListParams does).
+// first (httpapi.ParseListParams does).
 func Page(limit, offset int, args *Args) string {
 	var lim any = int64(limit)
 	if limit < 0 {

@@ -1,4 +1,4 @@
-package certsum_test
+package httpapi
 
 import (
 	"errors"
@@ -34,7 +34,7 @@ func TestParseListParamsReadsBothSDKEncodingsAlike(t *testing.T) {
 	}
 	for name, raw := range map[string]string{"python": python, "go": golang} {
 		t.Run("the "+name+" SDK encoding", func(t *testing.T) {
-			got, err := certsum.ParseListParams(mustParseQuery(t, raw), certsum.AccessSummarySchema)
+			got, err := ParseListParams(mustParseQuery(t, raw), certsum.AccessSummarySchema)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +46,7 @@ func TestParseListParamsReadsBothSDKEncodingsAlike(t *testing.T) {
 }
 
 func TestParseListParamsDefaults(t *testing.T) {
-	got, err := certsum.ParseListParams(mustParseQuery(t, "reviewer-identity=me&detail=FULL"), certsum.CertificationSchema)
+	got, err := ParseListParams(mustParseQuery(t, "reviewer-identity=me&detail=FULL"), certsum.CertificationSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestParseListParamsAcceptsTheBounds(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is accepted", func(t *testing.T) {
-			got, err := certsum.ParseListParams(mustParseQuery(t, tc.raw), certsum.CertificationSchema)
+			got, err := ParseListParams(mustParseQuery(t, tc.raw), certsum.CertificationSchema)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +119,7 @@ func TestParseListParamsRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is an invalid-parameter error", func(t *testing.T) {
-			_, err := certsum.ParseListParams(mustParseQuery(t, tc.raw), tc.schema)
+			_, err := ParseListParams(mustParseQuery(t, tc.raw), tc.schema)
 			var e *certsum.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("ParseListParams(%q) = %v, want a *certsum.Error", tc.raw, err)
@@ -131,23 +131,5 @@ func TestParseListParamsRejects(t *testing.T) {
 				t.Errorf("ErrorText = %q, want %q", certsum.ErrorText(err), tc.msg)
 			}
 		})
-	}
-}
-
-func TestParseFilter(t *testing.T) {
-	e, err := certsum.ParseFilter(`identitySummary.id in ("a","b")`, certsum.DecisionSummarySchema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := &query.List{Field: "identitySummary.id", Op: query.OpIn, Values: []query.Literal{query.StringLit{Value: "a"}, query.StringLit{Value: "b"}}}
-	if d := cmp.Diff(query.Expr(want), e); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
-	}
-	if e, err := certsum.ParseFilter("  ", certsum.DecisionSummarySchema); e != nil || err != nil {
-		t.Errorf("a blank filter = %v, %v; want nil, nil", e, err)
-	}
-	_, err = certsum.ParseFilter(`identitySummary.id eq "a" and`, certsum.DecisionSummarySchema)
-	if certsum.ErrorCode(err) != certsum.CodeInvalid {
-		t.Errorf("a bad filter = %v, want an invalid error", err)
 	}
 }
