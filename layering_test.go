@@ -68,6 +68,8 @@ func TestImportDirection(t *testing.T) {
 			func(d string) bool {
 				return d == mod+"/internal/store/postgres/pgtest" || d == mod+"/internal/store/storetest"
 			}},
+		{"the shared SQL core imports no backend",
+			func(p string) bool { return p == mod+"/internal/store/sqlstore" }, backend},
 		{"handlers never import a concrete backend",
 			func(p string) bool {
 				return strings.HasPrefix(p, mod+"/internal/httpapi") || strings.HasPrefix(p, mod+"/internal/dashboard")

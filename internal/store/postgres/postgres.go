@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // SchemaParam is the certsum-specific DSN parameter that names the schema holding every
@@ -212,45 +213,43 @@ func retryable(err error) bool {
 }
 
 // translate turns driver errors into certsum errors by their SQLSTATE or type, never by
-// message text: no rows → not_found, 23505 → conflict, 23503 → reference, 23502/23514 →
-// invalid, connection failures and exhausted retries → unavailable. certsum errors and
-// context errors pass through untouched; anything else stays as it is and so counts as
-// internal.
+// message text, through sqlstore's one table: no rows → not_found, 23505 → conflict, 23503 →
+// reference, 23502/23514 → invalid, serialization failures, deadlocks and connection
+// failures → unavailable. certsum errors and context errors pass through untouched; anything
+// else stays as it is and so counts as internal.
 func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *certsum.Error
-	if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
+	return sqlstore.Translate(err, fault(err))
+}
+
+// fault classifies a PostgreSQL or connection error.
+func fault(err error) sqlstore.Fault {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return &certsum.Error{Code: certsum.CodeNotFound, Message: "not found", Cause: err}
+		return sqlstore.FaultNoRows
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case codeUniqueViolation:
-			return &certsum.Error{Code: certsum.CodeConflict, Message: "an object with this id already exists", Cause: err}
+			return sqlstore.FaultUnique
 		case codeForeignKeyViolation:
-			return &certsum.Error{Code: certsum.CodeReference, Message: "a referenced object does not exist", Cause: err}
+			return sqlstore.FaultForeignKey
 		case codeCheckViolation, codeNotNullViolation:
-			return &certsum.Error{Code: certsum.CodeInvalid, Message: "a value is not allowed", Cause: err}
+			return sqlstore.FaultConstraint
 		case codeSerializationFailure, codeDeadlockDetected:
-			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database is busy; retry later", Cause: err}
+			return sqlstore.FaultBusy
 		}
 		switch pe.Code[:2] {
 		case "08", "53", "57": // connection exception, insufficient resources, operator intervention
-			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database is unavailable; retry later", Cause: err}
+			return sqlstore.FaultUnavailable
 		}
-		return err
+		return sqlstore.FaultOther
 	}
 	var ne net.Error
 	var connectErr *pgconn.ConnectError
 	if errors.As(err, &connectErr) || errors.As(err, &ne) || pgconn.SafeToRetry(err) {
-		return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database is unavailable; retry later", Cause: err}
+		return sqlstore.FaultUnavailable
 	}
-	return err
+	return sqlstore.FaultOther
 }
 
 // stamp returns the current time as certsum stores it.

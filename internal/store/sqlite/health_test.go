@@ -59,3 +59,16 @@ func TestHealthOfAClosedStore(t *testing.T) {
 	}
 	_ = st.Close()
 }
+
+// A foreign-key violation is a reference error, as on PostgreSQL (sqlstore's one table).
+func TestAForeignKeyViolationIsAReferenceError(t *testing.T) {
+	st := mustOpen(t, nil)
+	_, err := st.write.ExecContext(context.Background(),
+		`INSERT INTO identities (id, name, manager_id) VALUES ('x', 'X', 'no-such-manager')`)
+	if err == nil {
+		t.Fatal("the foreign key was not enforced")
+	}
+	if got := classify(err); certsum.ErrorCode(got) != certsum.CodeReference {
+		t.Fatalf("classify(%v) = %v (%s), want reference", err, got, certsum.ErrorCode(got))
+	}
+}

@@ -24,6 +24,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -367,36 +368,34 @@ func (s *Store) Health(ctx context.Context) error {
 }
 
 // classify turns driver errors into certsum errors by their SQLite result code (never by
-// message text). certsum errors and context errors pass through untouched; a database that
-// cannot be read or written (I/O error, full disk, read-only file) is unavailable; anything
-// else stays as it is and so counts as internal.
+// message text), through sqlstore's one table: a constraint violation, a busy database, a
+// database that cannot be read or written (I/O error, full disk, read-only file) each get
+// the code both backends give them; anything else stays as it is and so counts as internal.
 func classify(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *certsum.Error
-	if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return &certsum.Error{Code: certsum.CodeNotFound, Message: "not found", Cause: err}
-	}
+	return sqlstore.Translate(err, faultOf(err))
+}
+
+// faultOf classifies a SQLite error by its result code.
+func faultOf(err error) sqlstore.Fault {
 	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
-			return &certsum.Error{Code: certsum.CodeConflict, Message: "an object with this id already exists", Cause: err}
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return &certsum.Error{Code: certsum.CodeInvalid, Message: "a referenced object does not exist", Cause: err}
-		}
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database is busy; retry later", Cause: err}
-		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
-			return &certsum.Error{Code: certsum.CodeUnavailable, Message: "the database cannot be read or written; retry later", Cause: err}
-		}
+	if !errors.As(err, &se) {
+		return sqlstore.FaultOther
 	}
-	return err
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return sqlstore.FaultUnique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.FaultForeignKey
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		return sqlstore.FaultConstraint
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return sqlstore.FaultBusy
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
+		return sqlstore.FaultUnavailable
+	}
+	return sqlstore.FaultOther
 }
 
 // querier is what both *sql.DB and *sql.Tx offer; read helpers take it so that they run
