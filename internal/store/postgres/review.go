@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/query"
 )
 
@@ -104,12 +105,12 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		} else {
 			l.counted = func(f query.Expr) (int, bool) { return countFromCounters(f, total, decided) }
 		}
-		var items []accessItem
+		var items []sqlstore.AccessItem
 		count, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
 			var it certsum.AccessReviewItem
-			var ai accessItem
+			var ai sqlstore.AccessItem
 			var decision, account *string
-			if err := rows.Scan(&it.ID, &ai.ref.Type, &ai.ref.ID, &ai.ref.Name, &account, &it.NewAccess,
+			if err := rows.Scan(&it.ID, &ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name, &account, &it.NewAccess,
 				&decision, &it.Comments, &it.IdentitySummary.ID, &it.IdentitySummary.Name,
 				&it.IdentitySummary.IdentityID, &it.IdentitySummary.Completed); err != nil {
 				return err
@@ -119,7 +120,7 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 				it.Completed = true
 			}
 			if account != nil {
-				ai.accountID = *account
+				ai.AccountID = *account
 			}
 			page.Items = append(page.Items, it)
 			items = append(items, ai)
@@ -129,12 +130,12 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 			return err
 		}
 		page.Total = count
-		d, err := loadDetails(ctx, tx, items)
+		d, err := sqlstore.LoadDetails(ctx, pgQuerier{tx}, dialect{}, items)
 		if err != nil {
 			return err
 		}
 		for i := range page.Items {
-			page.Items[i].AccessSummary = d.summary(items[i])
+			page.Items[i].AccessSummary = d.Summary(items[i])
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // This file implements certsum.SnapshotReader: the bulk reads of the in-memory read model
@@ -39,11 +40,9 @@ func (s *Store) ReadCertification(ctx context.Context, certID string, items func
 			if err != nil {
 				return err
 			}
-			d := &details{accounts: map[string]certsum.EntitlementAccount{}}
-			if err := d.loadAccounts(ctx, tx, accounts); err != nil {
+			if snap.Accounts, err = sqlstore.LoadAccounts(ctx, pgQuerier{tx}, dialect{}, accounts); err != nil {
 				return err
 			}
-			snap.Accounts = d.accounts
 		}
 		out = snap
 		return nil
@@ -253,7 +252,7 @@ func readAccess(ctx context.Context, tx pgx.Tx, certID string, refs []certsum.Ac
 			strs(byType[certsum.TypeRole]))
 	}
 	var out []certsum.AccessRecord
-	var items []accessItem
+	var items []sqlstore.AccessItem
 	scan := func(q string, args ...any) error {
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
@@ -262,12 +261,12 @@ func readAccess(ctx context.Context, tx pgx.Tx, certID string, refs []certsum.Ac
 		defer rows.Close()
 		for rows.Next() {
 			var r certsum.AccessRecord
-			var ai accessItem
-			if err := rows.Scan(&ai.ref.Type, &ai.ref.ID, &ai.ref.Name, &r.EntitlementSourceName, &r.AccessProfileSourceName,
+			var ai sqlstore.AccessItem
+			if err := rows.Scan(&ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name, &r.EntitlementSourceName, &r.AccessProfileSourceName,
 				&r.Total, &r.Decided); err != nil {
 				return err
 			}
-			r.Summary.Access = ai.ref
+			r.Summary.Access = ai.Ref
 			out = append(out, r)
 			items = append(items, ai)
 		}
@@ -286,12 +285,12 @@ func readAccess(ctx context.Context, tx pgx.Tx, certID string, refs []certsum.Ac
 	if !withDetails {
 		return out, nil
 	}
-	d, err := loadDetails(ctx, tx, items)
+	d, err := sqlstore.LoadDetails(ctx, pgQuerier{tx}, dialect{}, items)
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
-		out[i].Summary = d.summary(items[i])
+		out[i].Summary = d.Summary(items[i])
 	}
 	return out, nil
 }

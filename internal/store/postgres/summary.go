@@ -9,6 +9,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/query"
 )
 
@@ -125,10 +126,10 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			args:      newArgs(),
 		}
 		l.where = append(l.where, "a.cert_id = "+l.args.Add(certID), "a.access_type = "+l.args.Add(string(t)))
-		var items []accessItem
+		var items []sqlstore.AccessItem
 		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
-			var ai accessItem
-			if err := rows.Scan(&ai.ref.Type, &ai.ref.ID, &ai.ref.Name); err != nil {
+			var ai sqlstore.AccessItem
+			if err := rows.Scan(&ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name); err != nil {
 				return err
 			}
 			items = append(items, ai)
@@ -138,12 +139,12 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			return err
 		}
 		page.Total = total
-		d, err := loadDetails(ctx, tx, items)
+		d, err := sqlstore.LoadDetails(ctx, pgQuerier{tx}, dialect{}, items)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
-			page.Items = append(page.Items, d.summary(it))
+			page.Items = append(page.Items, d.Summary(it))
 		}
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/query"
 )
 
@@ -119,12 +120,12 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 				known, q.Count = n, false
 			}
 		}
-		var items []accessItem
+		var items []sqlstore.AccessItem
 		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
 			var it certsum.AccessReviewItem
-			var ai accessItem
+			var ai sqlstore.AccessItem
 			var decision sql.NullString
-			if err := rows.Scan(&it.ID, &ai.ref.Type, &ai.ref.ID, &ai.ref.Name, nullStr{&ai.accountID}, &it.NewAccess,
+			if err := rows.Scan(&it.ID, &ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name, nullStr{&ai.AccountID}, &it.NewAccess,
 				&decision, &it.Comments, &it.IdentitySummary.ID, &it.IdentitySummary.Name,
 				&it.IdentitySummary.IdentityID, &it.IdentitySummary.Completed); err != nil {
 				return err
@@ -142,12 +143,12 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 			total = known
 		}
 		page.Total = total
-		d, err := loadDetails(ctx, tx, items)
+		d, err := sqlstore.LoadDetails(ctx, sqlQuerier{tx}, dialect{}, items)
 		if err != nil {
 			return err
 		}
 		for i := range page.Items {
-			page.Items[i].AccessSummary = d.summary(items[i])
+			page.Items[i].AccessSummary = d.Summary(items[i])
 		}
 		return nil
 	})

@@ -230,3 +230,16 @@ func keyTerm(col string, filter query.Expr, args *sqlq.Args, key int64, idFields
 	}
 	return col + " = " + args.Add(key)
 }
+
+// nullStr scans a nullable TEXT column into a string ("" for NULL).
+type nullStr struct{ dst *string }
+
+// Scan implements sql.Scanner.
+func (n nullStr) Scan(v any) error {
+	var ns sql.NullString
+	if err := ns.Scan(v); err != nil {
+		return err
+	}
+	*n.dst = ns.String
+	return nil
+}

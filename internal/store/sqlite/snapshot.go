@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // This file implements certsum.SnapshotReader: the bulk reads of the in-memory read model
@@ -40,11 +41,9 @@ func (s *Store) ReadCertification(ctx context.Context, certID string, items func
 			if err != nil {
 				return err
 			}
-			d := &details{accounts: map[string]certsum.EntitlementAccount{}}
-			if err := d.loadAccounts(ctx, tx, accounts); err != nil {
+			if snap.Accounts, err = sqlstore.LoadAccounts(ctx, sqlQuerier{tx}, dialect{}, accounts); err != nil {
 				return err
 			}
-			snap.Accounts = d.accounts
 		}
 		out = snap
 		return nil
@@ -248,15 +247,15 @@ func readAccess(ctx context.Context, tx *sql.Tx, certID string, refs []certsum.A
 		return nil, err
 	}
 	var out []certsum.AccessRecord
-	var items []accessItem
+	var items []sqlstore.AccessItem
 	for rows.Next() {
 		var r certsum.AccessRecord
-		var ai accessItem
-		if err := rows.Scan(&ai.ref.Type, &ai.ref.ID, &ai.ref.Name, &r.EntitlementSourceName, &r.AccessProfileSourceName, &r.Total, &r.Decided); err != nil {
+		var ai sqlstore.AccessItem
+		if err := rows.Scan(&ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name, &r.EntitlementSourceName, &r.AccessProfileSourceName, &r.Total, &r.Decided); err != nil {
 			_ = rows.Close()
 			return nil, err
 		}
-		r.Summary.Access = ai.ref
+		r.Summary.Access = ai.Ref
 		out = append(out, r)
 		items = append(items, ai)
 	}
@@ -268,12 +267,12 @@ func readAccess(ctx context.Context, tx *sql.Tx, certID string, refs []certsum.A
 	if !withDetails {
 		return out, nil
 	}
-	d, err := loadDetails(ctx, tx, items)
+	d, err := sqlstore.LoadDetails(ctx, sqlQuerier{tx}, dialect{}, items)
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
-		out[i].Summary = d.summary(items[i])
+		out[i].Summary = d.Summary(items[i])
 	}
 	return out, nil
 }

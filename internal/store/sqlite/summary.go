@@ -9,6 +9,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/query"
 )
 
@@ -198,10 +199,10 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 		}
 		// The primary key (cert_key, access_type, access_id) serves access.id filters too.
 		l.where = append(l.where, "a.cert_key = "+l.args.Add(key), "a.access_type = "+l.args.Add(string(t)))
-		var items []accessItem
+		var items []sqlstore.AccessItem
 		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
-			var ai accessItem
-			if err := rows.Scan(&ai.ref.Type, &ai.ref.ID, &ai.ref.Name); err != nil {
+			var ai sqlstore.AccessItem
+			if err := rows.Scan(&ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name); err != nil {
 				return err
 			}
 			items = append(items, ai)
@@ -211,12 +212,12 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			return err
 		}
 		page.Total = total
-		d, err := loadDetails(ctx, tx, items)
+		d, err := sqlstore.LoadDetails(ctx, sqlQuerier{tx}, dialect{}, items)
 		if err != nil {
 			return err
 		}
 		for _, it := range items {
-			page.Items = append(page.Items, d.summary(it))
+			page.Items = append(page.Items, d.Summary(it))
 		}
 		return nil
 	})
