@@ -21,7 +21,7 @@ func (s *server) listCertifications(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	v := r.URL.Query()
+	v := queryValues(r)
 	var f certsum.CertificationFilter
 	if v.Has("reviewer-identity") {
 		switch rid := strings.TrimSpace(v.Get("reviewer-identity")); rid {
@@ -69,7 +69,7 @@ func (s *server) listReviewItems(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.authorize(r.Context(), id, reviewAccess); err != nil {
 		return err
 	}
-	v := r.URL.Query()
+	v := queryValues(r)
 	f, err := parseItemFilter(v)
 	if err != nil {
 		return err
@@ -284,7 +284,7 @@ func (s *server) listReviewers(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	q, err := ParseListParams(r.URL.Query(), certsum.ReviewerSchema)
+	q, err := ParseListParams(queryValues(r), certsum.ReviewerSchema)
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (s *server) listPermissions(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	q, err := ParseListParams(r.URL.Query(), certsum.PermissionSchema)
+	q, err := ParseListParams(queryValues(r), certsum.PermissionSchema)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,23 +17,45 @@ var onceParams = []string{ParamFilters, ParamSorters, ParamLimit, ParamOffset, P
 // does not decode (a malformed %-escape, a ';' separator) or that repeats one of onceParams.
 // Go's own parser drops such a parameter and goes on, which would answer an unfiltered list
 // to a filtered request. Unknown parameters stay ignored, as SailPoint ignores them.
+//
+// The values it decoded ride in the request's context, so that handlers read them with
+// queryValues instead of decoding the query string a second time.
 func strictQuery(ew *errorWriter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.RawQuery != "" {
-				if err := checkQuery(r.URL.RawQuery); err != nil {
+				v, err := parseQuery(r.URL.RawQuery)
+				if err != nil {
 					ew.write(w, r, err)
 					return
 				}
+				r = r.WithContext(context.WithValue(r.Context(), queryKey{}, v))
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
 }
 
-// checkQuery validates a raw query string as strictQuery describes; the error is a
-// certsum.Error with CodeInvalid and the parameter's name as Field.
-func checkQuery(raw string) error {
+// queryKey carries the query values strictQuery decoded.
+type queryKey struct{}
+
+// queryValues returns the request's decoded query string: strictQuery's when it ran, else
+// the URL's own decoding.
+func queryValues(r *http.Request) url.Values {
+	if v, ok := r.Context().Value(queryKey{}).(url.Values); ok {
+		return v
+	}
+	if r.URL.RawQuery == "" {
+		return url.Values{}
+	}
+	return r.URL.Query()
+}
+
+// parseQuery decodes a raw query string as url.ParseQuery does, but refuses what
+// strictQuery refuses instead of dropping it; the error is a certsum.Error with CodeInvalid
+// and the parameter's name as Field.
+func parseQuery(raw string) (url.Values, error) {
+	v := url.Values{}
 	var seen [5]bool
 	for raw != "" {
 		var part string
@@ -43,24 +66,26 @@ func checkQuery(raw string) error {
 		rawKey, rawValue, _ := strings.Cut(part, "=")
 		key, err := url.QueryUnescape(rawKey)
 		if err != nil {
-			return certsum.Invalidf(rawKey, "%s: the parameter name is not a valid query-string encoding (%v)", rawKey, unwrapURLError(err))
+			return nil, certsum.Invalidf(rawKey, "%s: the parameter name is not a valid query-string encoding (%v)", rawKey, unwrapURLError(err))
 		}
 		if strings.Contains(part, ";") {
-			return certsum.Invalidf(key, "%s: ';' is not a separator of query parameters; encode it as %%3B", key)
+			return nil, certsum.Invalidf(key, "%s: ';' is not a separator of query parameters; encode it as %%3B", key)
 		}
-		if _, err := url.QueryUnescape(rawValue); err != nil {
-			return certsum.Invalidf(key, "%s: the value is not a valid query-string encoding (%v)", key, unwrapURLError(err))
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return nil, certsum.Invalidf(key, "%s: the value is not a valid query-string encoding (%v)", key, unwrapURLError(err))
 		}
 		for i, name := range onceParams {
 			if key == name {
 				if seen[i] {
-					return certsum.Invalidf(key, "%s: given more than once; give it once", key)
+					return nil, certsum.Invalidf(key, "%s: given more than once; give it once", key)
 				}
 				seen[i] = true
 			}
 		}
+		v[key] = append(v[key], value)
 	}
-	return nil
+	return v, nil
 }
 
 // unwrapURLError returns the text of an url.EscapeError without the package's prefix.

@@ -2,12 +2,13 @@ package httpapi
 
 import (
 	"net/url"
+	"reflect"
 	"testing"
 )
 
-// checkQuery agrees with net/url: what it accepts, url.ParseQuery decodes without error and
-// with no list parameter twice; what url.ParseQuery refuses, checkQuery refuses too.
-func FuzzCheckQuery(f *testing.F) {
+// parseQuery agrees with net/url: what it accepts, url.ParseQuery decodes to the same values,
+// without error and with no list parameter twice; what url.ParseQuery refuses, parseQuery refuses too.
+func FuzzParseQuery(f *testing.F) {
 	for _, seed := range []string{
 		"", "limit=1", "filters=phase%20eq%20%22SIGNED%22%ZZ", "a;b=c", "limit=1&limit=2", "count=true&x=%20",
 		"filters=id+eq+%22a%3Bb%22", "%", "=&&=", "sorters=name&sorters=-name", "fil%ZZters=1",
@@ -15,15 +16,18 @@ func FuzzCheckQuery(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		err := checkQuery(raw)
+		got, err := parseQuery(raw)
 		v, perr := url.ParseQuery(raw)
 		if err == nil {
 			if perr != nil {
-				t.Fatalf("checkQuery accepted %q, url.ParseQuery refuses it: %v", raw, perr)
+				t.Fatalf("parseQuery accepted %q, url.ParseQuery refuses it: %v", raw, perr)
+			}
+			if !reflect.DeepEqual(got, v) {
+				t.Fatalf("parseQuery(%q) = %v, url.ParseQuery = %v", raw, got, v)
 			}
 			for _, name := range onceParams {
 				if len(v[name]) > 1 {
-					t.Fatalf("checkQuery accepted %q with %s given %d times", raw, name, len(v[name]))
+					t.Fatalf("parseQuery accepted %q with %s given %d times", raw, name, len(v[name]))
 				}
 			}
 		} else if err.Error() == "" {

@@ -17,7 +17,7 @@ func (s *server) getAccessSummaries(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	q, err := ParseListParams(r.URL.Query(), certsum.AccessSummarySchema)
+	q, err := ParseListParams(queryValues(r), certsum.AccessSummarySchema)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *server) getDecisionSummary(w http.ResponseWriter, r *http.Request) erro
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	filter, err := certsum.ParseFilter(r.URL.Query().Get("filters"), certsum.DecisionSummarySchema)
+	filter, err := certsum.ParseFilter(queryValues(r).Get("filters"), certsum.DecisionSummarySchema)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (s *server) getIdentitySummaries(w http.ResponseWriter, r *http.Request) er
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	q, err := ParseListParams(r.URL.Query(), certsum.IdentitySummarySchema)
+	q, err := ParseListParams(queryValues(r), certsum.IdentitySummarySchema)
 	if err != nil {
 		return err
 	}
