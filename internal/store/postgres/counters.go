@@ -10,116 +10,19 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
-// tally counts review items per access type (in certsum.AccessTypes order: entitlement,
-// access profile, role, account): total, approved, revoked. It mirrors the twelve counter
-// columns that certifications and identity_summaries both carry.
-type tally [4][3]int
+// tally is the counters' one shape, certsum.Tally; typeIndex its index of an access type.
+type tally = certsum.Tally
+
+var typeIndex = certsum.TallyIndex
 
 // counterColumns are the stored counter columns in tally order.
-var counterColumns = []string{
-	"ent_total", "ent_approved", "ent_revoked",
-	"ap_total", "ap_approved", "ap_revoked",
-	"role_total", "role_approved", "role_revoked",
-	"acct_total", "acct_approved", "acct_revoked",
-}
+var counterColumns = sqlstore.CounterColumns
 
-// counterNames are the wire names of the same counters, for drift reports.
-var counterNames = []string{
-	"entitlementDecisionsTotal", "entitlementsApproved", "entitlementsRevoked",
-	"accessProfileDecisionsTotal", "accessProfilesApproved", "accessProfilesRevoked",
-	"roleDecisionsTotal", "rolesApproved", "rolesRevoked",
-	"accountDecisionsTotal", "accountsApproved", "accountsRevoked",
-}
-
-func typeIndex(t certsum.DtoType) int {
-	switch t {
-	case certsum.TypeEntitlement:
-		return 0
-	case certsum.TypeAccessProfile:
-		return 1
-	case certsum.TypeRole:
-		return 2
-	case certsum.TypeAccount:
-		return 3
-	}
-	return -1
-}
-
-// add counts n items of type typ whose decision is d ("" when undecided).
-func (t *tally) add(typ certsum.DtoType, d certsum.Decision, n int) {
-	i := typeIndex(typ)
-	if i < 0 {
-		return
-	}
-	t[i][0] += n
-	switch d {
-	case certsum.Approve:
-		t[i][1] += n
-	case certsum.Revoke:
-		t[i][2] += n
-	}
-}
-
-// plus adds o to t.
-func (t *tally) plus(o tally) {
-	for i := range t {
-		for j := range t[i] {
-			t[i][j] += o[i][j]
-		}
-	}
-}
-
-// neg returns -t.
-func (t tally) neg() tally {
-	for i := range t {
-		for j := range t[i] {
-			t[i][j] = -t[i][j]
-		}
-	}
-	return t
-}
-
-// values returns the counters in counterColumns order.
-func (t tally) values() []int {
-	v := make([]int, 0, 12)
-	for i := range t {
-		v = append(v, t[i][0], t[i][1], t[i][2])
-	}
-	return v
-}
-
-func (t tally) isZero() bool { return t == tally{} }
-
-// total and decided sum over all access types.
-func (t tally) total() int {
-	n := 0
-	for i := range t {
-		n += t[i][0]
-	}
-	return n
-}
-
-func (t tally) decided() int {
-	n := 0
-	for i := range t {
-		n += t[i][1] + t[i][2]
-	}
-	return n
-}
-
-// summary fills a DecisionSummary from the tally.
-func (t tally) summary() *certsum.DecisionSummary {
-	var d certsum.DecisionSummary
-	for _, typ := range certsum.AccessTypes {
-		c := t[typeIndex(typ)]
-		d.Add(typ, "", c[0]-c[1]-c[2])
-		d.Add(typ, certsum.Approve, c[1])
-		d.Add(typ, certsum.Revoke, c[2])
-	}
-	return &d
-}
+// counterNames are the wire names of the counters, for drift reports.
+var counterNames = certsum.TallyCounters
 
 // scanTally returns Scan destinations for the twelve counters of t.
 func scanTally(t *tally) []any {
@@ -179,7 +82,7 @@ func counterArrays(ids []string, ts []tally) []any {
 		cols[i] = make([]int32, len(ids))
 	}
 	for r, t := range ts {
-		for i, v := range t.values() {
+		for i, v := range t.Values() {
 			cols[i][r] = int32(v)
 		}
 	}
@@ -260,7 +163,7 @@ func (l *ledger) summary(id, cert string, wasCompleted bool) *summaryDelta {
 // item records n review items (n is +1 or -1) entering or leaving the counters with
 // decision d, under identity summary sid of certification cert.
 func (l *ledger) item(cert, sid string, sidCompleted bool, it itemRow, d certsum.Decision, n int) {
-	l.summary(sid, cert, sidCompleted).t.add(it.accessType, d, n)
+	l.summary(sid, cert, sidCompleted).t.Add(it.accessType, d, n)
 	l.accessItem(cert, it, d, n)
 }
 
@@ -316,8 +219,8 @@ func (l *ledger) applySummaries(ctx context.Context, tx pgx.Tx) error {
 	var ts []tally
 	for _, id := range sortedKeys(l.summaries) {
 		d := l.summaries[id]
-		l.cert(d.cert).t.plus(d.t)
-		if !d.t.isZero() {
+		l.cert(d.cert).t.Plus(d.t)
+		if !d.t.IsZero() {
 			ids = append(ids, id)
 			ts = append(ts, d.t)
 		}

@@ -241,13 +241,13 @@ func moveItems(ctx context.Context, tx pgx.Tx, sourceID, targetID string, moving
 			}
 			var t tally
 			for _, it := range its {
-				t.add(it.accessType, it.decision, 1)
+				t.Add(it.accessType, it.decision, 1)
 				led.accessItem(sourceID, it, it.decision, -1)
 				led.accessItem(targetID, it, it.decision, +1)
 			}
 			sc, tc := led.cert(sourceID), led.cert(targetID)
-			sc.t.plus(t.neg())
-			tc.t.plus(t)
+			sc.t.Plus(t.Neg())
+			tc.t.Plus(t)
 			sc.identities--
 			tc.identities++
 			sc.complete -= b2i(first.summaryDone)

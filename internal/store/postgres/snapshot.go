@@ -227,7 +227,7 @@ func readSummaries(ctx context.Context, tx pgx.Tx, cond string, arg any) ([]cert
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		r.Counts = *t.summary()
+		r.Counts = *t.Summary()
 		out = append(out, r)
 	}
 	return out, rows.Err()

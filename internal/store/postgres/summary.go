@@ -27,7 +27,7 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 		if err != nil {
 			return nil, fmt.Errorf("decision summary: %w", translate(err))
 		}
-		return t.summary(), nil
+		return t.Summary(), nil
 	}
 	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
 		if err := certExists(ctx, tx, certID); err != nil {
@@ -48,7 +48,7 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 	if err != nil {
 		return nil, fmt.Errorf("decision summary: %w", err)
 	}
-	return t.summary(), nil
+	return t.Summary(), nil
 }
 
 // ListIdentitySummaries lists a certification's identity summaries

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // Drift kinds, as certsum.Drift.Kind reports them.
@@ -113,7 +114,7 @@ func (v *verifier) report(kind, id, counter string, stored, actual int) {
 
 // compare reports the differing counters of two tallies and whether there were any.
 func (v *verifier) compare(kind, id string, stored, actual tally) bool {
-	sv, av := stored.values(), actual.values()
+	sv, av := stored.Values(), actual.Values()
 	differ := false
 	for i := range sv {
 		if sv[i] != av[i] {
@@ -122,14 +123,6 @@ func (v *verifier) compare(kind, id string, stored, actual tally) bool {
 		}
 	}
 	return differ
-}
-
-func tallyArgs(t tally) []any {
-	out := make([]any, 0, 12)
-	for _, x := range t.values() {
-		out = append(out, x)
-	}
-	return out
 }
 
 func (v *verifier) summaries() error {
@@ -173,9 +166,9 @@ func (v *verifier) summaries() error {
 			c = &certDelta{}
 			v.certs[cert] = c
 		}
-		c.t.plus(t)
+		c.t.Plus(t)
 		c.identities++
-		c.complete += b2i(t.decided() == t.total())
+		c.complete += b2i(t.Decided() == t.Total())
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -186,7 +179,7 @@ func (v *verifier) summaries() error {
 	}
 	for _, f := range fixes {
 		if _, err := v.tx.Exec(v.ctx, `UPDATE identity_summaries SET `+setCounters(1)+` WHERE id = $13`,
-			append(tallyArgs(f.t), f.id)...); err != nil {
+			append(sqlstore.TallyArgs(f.t), f.id)...); err != nil {
 			return err
 		}
 	}
@@ -239,7 +232,7 @@ func (v *verifier) certifications() error {
 	for _, f := range fixes {
 		if _, err := v.tx.Exec(v.ctx, `UPDATE certifications SET `+setCounters(1)+`,
 			identities_total = $13, identities_completed = $14, version = version + 1 WHERE id = $15`,
-			append(tallyArgs(f.r.t), f.r.identities, f.r.complete, f.id)...); err != nil {
+			append(sqlstore.TallyArgs(f.r.t), f.r.identities, f.r.complete, f.id)...); err != nil {
 			return err
 		}
 	}

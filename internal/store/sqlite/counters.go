@@ -8,28 +8,19 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
-// tally counts review items per access type (in certsum.AccessTypes order: entitlement,
-// access profile, role, account): total, approved, revoked. It mirrors the twelve counter
-// columns that certifications and identity_summaries both carry.
-type tally [4][3]int
+// tally is the counters' one shape, certsum.Tally; typeIndex its index of an access type.
+type tally = certsum.Tally
+
+var typeIndex = certsum.TallyIndex
+
+// counterNames are the wire names of the counters, for drift reports.
+var counterNames = certsum.TallyCounters
 
 // counterColumns are the stored counter columns in tally order.
-var counterColumns = []string{
-	"ent_total", "ent_approved", "ent_revoked",
-	"ap_total", "ap_approved", "ap_revoked",
-	"role_total", "role_approved", "role_revoked",
-	"acct_total", "acct_approved", "acct_revoked",
-}
-
-// counterNames are the wire names of the same counters, for drift reports.
-var counterNames = []string{
-	"entitlementDecisionsTotal", "entitlementsApproved", "entitlementsRevoked",
-	"accessProfileDecisionsTotal", "accessProfilesApproved", "accessProfilesRevoked",
-	"roleDecisionsTotal", "rolesApproved", "rolesRevoked",
-	"accountDecisionsTotal", "accountsApproved", "accountsRevoked",
-}
+var counterColumns = sqlstore.CounterColumns
 
 // addCounters is "ent_total = ent_total + ?, …" for the twelve counters.
 var addCounters = func() string {
@@ -39,93 +30,6 @@ var addCounters = func() string {
 	}
 	return strings.Join(parts, ", ")
 }()
-
-func typeIndex(t certsum.DtoType) int {
-	switch t {
-	case certsum.TypeEntitlement:
-		return 0
-	case certsum.TypeAccessProfile:
-		return 1
-	case certsum.TypeRole:
-		return 2
-	case certsum.TypeAccount:
-		return 3
-	}
-	return -1
-}
-
-// add counts n items of type typ whose decision is d ("" when undecided).
-func (t *tally) add(typ certsum.DtoType, d certsum.Decision, n int) {
-	i := typeIndex(typ)
-	if i < 0 {
-		return
-	}
-	t[i][0] += n
-	switch d {
-	case certsum.Approve:
-		t[i][1] += n
-	case certsum.Revoke:
-		t[i][2] += n
-	}
-}
-
-// plus adds o to t.
-func (t *tally) plus(o tally) {
-	for i := range t {
-		for j := range t[i] {
-			t[i][j] += o[i][j]
-		}
-	}
-}
-
-// values returns the counters in counterColumns order.
-func (t tally) values() []int {
-	v := make([]int, 0, 12)
-	for i := range t {
-		v = append(v, t[i][0], t[i][1], t[i][2])
-	}
-	return v
-}
-
-// args returns the counters as statement arguments.
-func (t tally) args() []any {
-	a := make([]any, 0, 12)
-	for _, v := range t.values() {
-		a = append(a, v)
-	}
-	return a
-}
-
-func (t tally) isZero() bool { return t == tally{} }
-
-// total and decided sum over all access types.
-func (t tally) total() int {
-	n := 0
-	for i := range t {
-		n += t[i][0]
-	}
-	return n
-}
-
-func (t tally) decided() int {
-	n := 0
-	for i := range t {
-		n += t[i][1] + t[i][2]
-	}
-	return n
-}
-
-// summary fills a DecisionSummary from the tally.
-func (t tally) summary() *certsum.DecisionSummary {
-	var d certsum.DecisionSummary
-	for _, typ := range certsum.AccessTypes {
-		c := t[typeIndex(typ)]
-		d.Add(typ, "", c[0]-c[1]-c[2])
-		d.Add(typ, certsum.Approve, c[1])
-		d.Add(typ, certsum.Revoke, c[2])
-	}
-	return &d
-}
 
 // accessKey names one access summary row.
 type accessKey struct {
@@ -198,7 +102,7 @@ func (l *ledger) summary(id, cert int64, wasCompleted bool) *summaryDelta {
 // item records n review items (n is +1 or -1) entering or leaving the counters with
 // decision d, under identity summary sid of certification cert.
 func (l *ledger) item(cert, sid int64, sidCompleted bool, it itemRow, d certsum.Decision, n int) {
-	l.summary(sid, cert, sidCompleted).t.add(it.accessType, d, n)
+	l.summary(sid, cert, sidCompleted).t.Add(it.accessType, d, n)
 	l.accessItem(cert, it, d, n)
 }
 
@@ -238,13 +142,13 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 		for _, id := range sortedKeys(l.summaries) {
 			d := l.summaries[id]
 			cd := l.cert(d.cert)
-			cd.t.plus(d.t)
-			if d.t.isZero() {
+			cd.t.Plus(d.t)
+			if d.t.IsZero() {
 				continue
 			}
 			var total int
 			var completed bool
-			if err := upd.QueryRowContext(ctx, append(d.t.args(), id)...).Scan(&total, &completed); err != nil {
+			if err := upd.QueryRowContext(ctx, append(sqlstore.TallyArgs(d.t), id)...).Scan(&total, &completed); err != nil {
 				return fmt.Errorf("update identity summary %d: %w", id, err)
 			}
 			if total == 0 {
@@ -313,7 +217,7 @@ func (l *ledger) apply(ctx context.Context, tx *sql.Tx, now certsum.Time) error 
 		defer upd.Close()
 		for _, id := range sortedKeys(l.certs) {
 			d := l.certs[id]
-			args := append(d.t.args(), d.identities, d.complete, timeText(now), id)
+			args := append(sqlstore.TallyArgs(d.t), d.identities, d.complete, timeText(now), id)
 			if _, err := upd.ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("update certification %d: %w", id, err)
 			}

@@ -249,14 +249,14 @@ func moveItems(ctx context.Context, tx *sql.Tx, source, target int64, moving []i
 			}
 			var t, neg tally
 			for _, it := range its {
-				t.add(it.accessType, it.decision, 1)
-				neg.add(it.accessType, it.decision, -1)
+				t.Add(it.accessType, it.decision, 1)
+				neg.Add(it.accessType, it.decision, -1)
 				led.accessItem(source, it, it.decision, -1)
 				led.accessItem(target, it, it.decision, +1)
 			}
 			sc, tc := led.cert(source), led.cert(target)
-			sc.t.plus(neg)
-			tc.t.plus(t)
+			sc.t.Plus(neg)
+			tc.t.Plus(t)
 			sc.identities--
 			tc.identities++
 			sc.complete -= b2i(first.summaryDone)

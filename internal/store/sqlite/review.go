@@ -226,7 +226,7 @@ func itemCountFromCounters(filter query.Expr, t tally) (n int, ok bool) {
 	if typ, okType := typeTest(filter); okType {
 		return t[typeIndex(typ)][0], true
 	}
-	return countFromCounters(filter, t.total(), t.decided())
+	return countFromCounters(filter, t.Total(), t.Decided())
 }
 
 // typeTest reports whether e is "access.type eq X" (or "type eq X") for a known access type,

@@ -214,7 +214,7 @@ func readSummaries(ctx context.Context, tx *sql.Tx, cond string, arg any) ([]cer
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		r.Counts = *t.summary()
+		r.Counts = *t.Summary()
 		out = append(out, r)
 	}
 	return out, rows.Err()

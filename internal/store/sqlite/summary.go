@@ -50,7 +50,7 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 		if err != nil {
 			return nil, fmt.Errorf("decision summary: %w", s.translate(err))
 		}
-		return t.summary(), nil
+		return t.Summary(), nil
 	}
 	// One statement: the certification row, left-joined to the matching identity summaries,
 	// so that an unknown certification is told from a filter that matches nothing.
@@ -76,7 +76,7 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 	if err != nil {
 		return nil, fmt.Errorf("decision summary: %w", s.translate(err))
 	}
-	return t.summary(), nil
+	return t.Summary(), nil
 }
 
 // ListIdentitySummaries lists a certification's identity summaries

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // Drift kinds, as certsum.Drift.Kind reports them.
@@ -76,7 +77,7 @@ func (v *verifier) report(kind, id, counter string, stored, actual int) {
 
 // compare reports the differing counters of two tallies and whether there were any.
 func (v *verifier) compare(kind, id string, stored, actual tally) bool {
-	sv, av := stored.values(), actual.values()
+	sv, av := stored.Values(), actual.Values()
 	differ := false
 	for i := range sv {
 		if sv[i] != av[i] {
@@ -135,9 +136,9 @@ func (v *verifier) summaries() error {
 			c = &certRecount{}
 			v.certs[cert] = c
 		}
-		c.t.plus(actual)
+		c.t.Plus(actual)
 		c.identities++
-		c.complete += b2i(actual.decided() == actual.total())
+		c.complete += b2i(actual.Decided() == actual.Total())
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -148,7 +149,7 @@ func (v *verifier) summaries() error {
 	}
 	for _, f := range fixes {
 		if _, err := v.tx.ExecContext(v.ctx, `UPDATE identity_summaries SET `+setCounters+` WHERE key = ?`,
-			append(f.t.args(), f.key)...); err != nil {
+			append(sqlstore.TallyArgs(f.t), f.key)...); err != nil {
 			return err
 		}
 	}
@@ -202,7 +203,7 @@ func (v *verifier) certifications() error {
 	for _, f := range fixes {
 		if _, err := v.tx.ExecContext(v.ctx, `UPDATE certifications SET `+setCounters+`,
 			identities_total = ?, identities_completed = ?, version = version + 1 WHERE key = ?`,
-			append(f.r.t.args(), f.r.identities, f.r.complete, f.key)...); err != nil {
+			append(sqlstore.TallyArgs(f.r.t), f.r.identities, f.r.complete, f.key)...); err != nil {
 			return err
 		}
 	}
