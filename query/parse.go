@@ -468,6 +468,10 @@ func (p *parser) lexNumberOrTime() error {
 	p.off = i
 	if len(text) >= 5 && isDigits(text[:4]) && text[4] == '-' {
 		t, err := time.Parse(time.RFC3339Nano, text)
+		if err == nil && !isRFC3339(text) {
+			// time.Parse also takes a one-digit hour; the grammar does not.
+			err = errors.New("not RFC 3339")
+		}
 		if err != nil {
 			return p.errorf(start, "invalid date-time %q (want RFC 3339, e.g. 2018-12-18T23:05:55Z)", text)
 		}
@@ -483,6 +487,49 @@ func (p *parser) lexNumberOrTime() error {
 	}
 	p.tok = token{kind: tNumber, pos: start, text: text, lit: NumberLit{Value: v}}
 	return nil
+}
+
+// isRFC3339 reports whether s has the exact shape of an RFC 3339 date-time:
+// yyyy-mm-ddThh:mm:ss, an optional fraction, then Z or ±hh:mm.
+func isRFC3339(s string) bool {
+	const head = "dddd-dd-ddTdd:dd:dd"
+	if len(s) < len(head)+1 {
+		return false
+	}
+	for i := 0; i < len(head); i++ {
+		switch c := s[i]; head[i] {
+		case 'd':
+			if c < '0' || c > '9' {
+				return false
+			}
+		case 'T':
+			if c != 'T' && c != 't' {
+				return false
+			}
+		default:
+			if c != head[i] {
+				return false
+			}
+		}
+	}
+	rest := s[len(head):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case rest == "Z" || rest == "z":
+		return true
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		return isDigits(rest[1:3]) && isDigits(rest[4:6])
+	}
+	return false
 }
 
 // isNumber reports whether s is ["-"] digit+ ["." digit+] [("e"|"E") ["+"|"-"] digit+].

@@ -169,6 +169,8 @@ var syntaxCases = []struct {
 	{"a number out of range", `n eq 1e999`, `offset 5: number "1e999" is out of range`},
 	{"a date without a time", `due gt 2018-12-18`, `offset 7: invalid date-time "2018-12-18" (want RFC 3339, e.g. 2018-12-18T23:05:55Z)`},
 	{"a date-time without a zone", `due gt 2018-12-18T23:05:55`, `offset 7: invalid date-time "2018-12-18T23:05:55" (want RFC 3339, e.g. 2018-12-18T23:05:55Z)`},
+	{"a one-digit hour", `due gt 2018-12-18T3:05:55Z`, `offset 7: invalid date-time "2018-12-18T3:05:55Z" (want RFC 3339, e.g. 2018-12-18T23:05:55Z)`},
+	{"a fraction without digits", `due gt 2018-12-18T23:05:55.Z`, `offset 7: invalid date-time "2018-12-18T23:05:55.Z" (want RFC 3339, e.g. 2018-12-18T23:05:55Z)`},
 	{"a null literal", `name eq null`, `offset 8: expected a value after 'eq', found "null" (strings are double-quoted)`},
 	{"an unexpected character", `name eq 'x'`, `offset 8: unexpected character '\''`},
 	{"two predicates without and", `a eq 1 b eq 2`, `offset 7: expected 'and', 'or' or the end of the filter, found "b"`},

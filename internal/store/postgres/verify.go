@@ -14,10 +14,10 @@ import (
 
 // Drift kinds, as certsum.Drift.Kind reports them.
 const (
-	kindCertification   = "certification"
-	kindIdentitySummary = "identity summary"
-	kindAccessSummary   = "access summary"
-	kindCampaign        = "campaign"
+	kindCertification   = sqlstore.KindCertification
+	kindIdentitySummary = sqlstore.KindIdentitySummary
+	kindAccessSummary   = sqlstore.KindAccessSummary
+	kindCampaign        = sqlstore.KindCampaign
 )
 
 // aggregates is the SELECT list that counts review items into the twelve counters, named
@@ -78,7 +78,7 @@ func (s *Store) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error) {
 		if err := v.campaigns(); err != nil {
 			return fmt.Errorf("campaigns: %w", err)
 		}
-		drifts = v.drifts
+		drifts = v.Drifts
 		return nil
 	}
 	var err error
@@ -100,29 +100,12 @@ func (s *Store) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error) {
 }
 
 type verifier struct {
-	ctx    context.Context
-	tx     pgx.Tx
-	fix    bool
-	drifts []certsum.Drift
+	ctx context.Context
+	tx  pgx.Tx
+	fix bool
+	sqlstore.Recount
 	// certs holds each certification's recount, built from its identity summaries' recounts.
 	certs map[string]*certDelta
-}
-
-func (v *verifier) report(kind, id, counter string, stored, actual int) {
-	v.drifts = append(v.drifts, certsum.Drift{Kind: kind, ID: id, Counter: counter, Stored: stored, Actual: actual})
-}
-
-// compare reports the differing counters of two tallies and whether there were any.
-func (v *verifier) compare(kind, id string, stored, actual tally) bool {
-	sv, av := stored.Values(), actual.Values()
-	differ := false
-	for i := range sv {
-		if sv[i] != av[i] {
-			v.report(kind, id, counterNames[i], sv[i], av[i])
-			differ = true
-		}
-	}
-	return differ
 }
 
 func (v *verifier) summaries() error {
@@ -158,7 +141,7 @@ func (v *verifier) summaries() error {
 				t[i/3][i%3] = *n
 			}
 		}
-		if v.compare(kindIdentitySummary, id, stored, t) {
+		if v.Compare(kindIdentitySummary, id, stored, t) {
 			fixes = append(fixes, fixRow{id, t})
 		}
 		c := v.certs[cert]
@@ -209,13 +192,13 @@ func (v *verifier) certifications() error {
 		if r := v.certs[id]; r != nil {
 			actual = *r
 		}
-		differ := v.compare(kindCertification, id, stored, actual.t)
+		differ := v.Compare(kindCertification, id, stored, actual.t)
 		if identities != actual.identities {
-			v.report(kindCertification, id, "identitiesTotal", identities, actual.identities)
+			v.Report(kindCertification, id, "identitiesTotal", identities, actual.identities)
 			differ = true
 		}
 		if complete != actual.complete {
-			v.report(kindCertification, id, "identitiesCompleted", complete, actual.complete)
+			v.Report(kindCertification, id, "identitiesCompleted", complete, actual.complete)
 			differ = true
 		}
 		if differ {
@@ -278,10 +261,10 @@ func (v *verifier) access() error {
 			sd = *storedDecided
 		}
 		if storedTotal == nil || st != f.total {
-			v.report(kindAccessSummary, id, "itemsTotal", st, f.total)
+			v.Report(kindAccessSummary, id, "itemsTotal", st, f.total)
 		}
 		if sd != f.decided {
-			v.report(kindAccessSummary, id, "itemsDecided", sd, f.decided)
+			v.Report(kindAccessSummary, id, "itemsDecided", sd, f.decided)
 		}
 		fixes = append(fixes, f)
 	}
@@ -333,10 +316,10 @@ func (v *verifier) campaigns() error {
 			return err
 		}
 		if storedTotal != total {
-			v.report(kindCampaign, id, "totalCertifications", storedTotal, total)
+			v.Report(kindCampaign, id, "totalCertifications", storedTotal, total)
 		}
 		if storedComplete != complete {
-			v.report(kindCampaign, id, "completedCertifications", storedComplete, complete)
+			v.Report(kindCampaign, id, "completedCertifications", storedComplete, complete)
 		}
 		if storedTotal != total || storedComplete != complete {
 			fixes = append(fixes, fixRow{id, total, complete})

@@ -12,10 +12,10 @@ import (
 
 // Drift kinds, as certsum.Drift.Kind reports them.
 const (
-	kindCertification   = "certification"
-	kindIdentitySummary = "identity summary"
-	kindAccessSummary   = "access summary"
-	kindCampaign        = "campaign"
+	kindCertification   = sqlstore.KindCertification
+	kindIdentitySummary = sqlstore.KindIdentitySummary
+	kindAccessSummary   = sqlstore.KindAccessSummary
+	kindCampaign        = sqlstore.KindCampaign
 )
 
 // Verify recounts every stored counter from the review items (identity summaries, access
@@ -38,7 +38,7 @@ func (s *Store) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error) {
 		if err := v.campaigns(); err != nil {
 			return fmt.Errorf("campaigns: %w", err)
 		}
-		drifts = append(drifts, v.drifts...)
+		drifts = append(drifts, v.Drifts...)
 		return nil
 	}
 	var err error
@@ -57,10 +57,10 @@ func (s *Store) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error) {
 }
 
 type verifier struct {
-	ctx    context.Context
-	tx     *sql.Tx
-	fix    bool
-	drifts []certsum.Drift
+	ctx context.Context
+	tx  *sql.Tx
+	fix bool
+	sqlstore.Recount
 	// certs holds each certification's recount (by key), built from its identity summaries'
 	// recounts.
 	certs map[int64]*certRecount
@@ -69,23 +69,6 @@ type verifier struct {
 type certRecount struct {
 	t                    tally
 	identities, complete int
-}
-
-func (v *verifier) report(kind, id, counter string, stored, actual int) {
-	v.drifts = append(v.drifts, certsum.Drift{Kind: kind, ID: id, Counter: counter, Stored: stored, Actual: actual})
-}
-
-// compare reports the differing counters of two tallies and whether there were any.
-func (v *verifier) compare(kind, id string, stored, actual tally) bool {
-	sv, av := stored.Values(), actual.Values()
-	differ := false
-	for i := range sv {
-		if sv[i] != av[i] {
-			v.report(kind, id, counterNames[i], sv[i], av[i])
-			differ = true
-		}
-	}
-	return differ
 }
 
 // setCounters is "ent_total = ?, …".
@@ -128,7 +111,7 @@ func (v *verifier) summaries() error {
 		for i, n := range nullable {
 			actual[i/3][i%3] = int(n.Int64)
 		}
-		if v.compare(kindIdentitySummary, id, stored, actual) {
+		if v.Compare(kindIdentitySummary, id, stored, actual) {
 			fixes = append(fixes, fixRow{key, actual})
 		}
 		c := v.certs[cert]
@@ -180,13 +163,13 @@ func (v *verifier) certifications() error {
 		if r := v.certs[key]; r != nil {
 			actual = *r
 		}
-		differ := v.compare(kindCertification, id, stored, actual.t)
+		differ := v.Compare(kindCertification, id, stored, actual.t)
 		if identities != actual.identities {
-			v.report(kindCertification, id, "identitiesTotal", identities, actual.identities)
+			v.Report(kindCertification, id, "identitiesTotal", identities, actual.identities)
 			differ = true
 		}
 		if complete != actual.complete {
-			v.report(kindCertification, id, "identitiesCompleted", complete, actual.complete)
+			v.Report(kindCertification, id, "identitiesCompleted", complete, actual.complete)
 			differ = true
 		}
 		if differ {
@@ -252,10 +235,10 @@ func (v *verifier) access() error {
 		}
 		id := certID + "/" + string(f.key.typ) + "/" + f.key.id
 		if int(storedTotal.Int64) != f.total || !storedTotal.Valid {
-			v.report(kindAccessSummary, id, "itemsTotal", int(storedTotal.Int64), f.total)
+			v.Report(kindAccessSummary, id, "itemsTotal", int(storedTotal.Int64), f.total)
 		}
 		if int(storedDecided.Int64) != f.decided {
-			v.report(kindAccessSummary, id, "itemsDecided", int(storedDecided.Int64), f.decided)
+			v.Report(kindAccessSummary, id, "itemsDecided", int(storedDecided.Int64), f.decided)
 		}
 		fixes = append(fixes, f)
 	}
@@ -307,10 +290,10 @@ func (v *verifier) campaigns() error {
 			return err
 		}
 		if storedTotal != total {
-			v.report(kindCampaign, id, "totalCertifications", storedTotal, total)
+			v.Report(kindCampaign, id, "totalCertifications", storedTotal, total)
 		}
 		if storedComplete != complete {
-			v.report(kindCampaign, id, "completedCertifications", storedComplete, complete)
+			v.Report(kindCampaign, id, "completedCertifications", storedComplete, complete)
 		}
 		if storedTotal != total || storedComplete != complete {
 			fixes = append(fixes, fixRow{id, total, complete})
