@@ -2,6 +2,8 @@ package certsum
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/certsum/certsum/query"
 )
@@ -140,4 +142,31 @@ type ChangeMark interface {
 	Mark(ctx context.Context) (uint64, error)
 	// Close releases the mark's resources.
 	Close() error
+}
+
+// AppendJSON appends the JSON of v as encoding/json's Marshal writes it: the one encoding of
+// every RawPager body.
+func AppendJSON(dst []byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return dst, fmt.Errorf("encode %T: %w", v, err)
+	}
+	return append(dst, b...), nil
+}
+
+// AppendPage appends a page as RawPager's list methods do: a JSON array, never null, and the
+// total when q asked for a count (-1 otherwise). On error dst is returned unchanged.
+func AppendPage[T any](dst []byte, p Page[T], q ListQuery) ([]byte, int, error) {
+	items := p.Items
+	if items == nil {
+		items = []T{}
+	}
+	out, err := AppendJSON(dst, items)
+	if err != nil {
+		return dst, 0, err
+	}
+	if !q.Count {
+		return out, -1, nil
+	}
+	return out, p.Total, nil
 }

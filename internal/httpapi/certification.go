@@ -43,14 +43,7 @@ func (s *server) listCertifications(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if rp, ok := s.rawPager(); ok {
-		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendCertifications(r.Context(), dst, f, q) })
-	}
-	page, err := s.store.ListCertifications(r.Context(), f, q)
-	if err != nil {
-		return err
-	}
-	return writePage(w, page, q)
+	return writeRaw(w, func(dst []byte) ([]byte, int, error) { return s.reader.AppendCertifications(r.Context(), dst, f, q) })
 }
 
 // getCertification serves getIdentityCertification.
@@ -78,14 +71,7 @@ func (s *server) listReviewItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if rp, ok := s.rawPager(); ok {
-		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendReviewItems(r.Context(), dst, id, f, q) })
-	}
-	page, err := s.store.ListReviewItems(r.Context(), id, f, q)
-	if err != nil {
-		return err
-	}
-	return writePage(w, page, q)
+	return writeRaw(w, func(dst []byte) ([]byte, int, error) { return s.reader.AppendReviewItems(r.Context(), dst, id, f, q) })
 }
 
 // parseItemFilter reads the mutually exclusive entitlements / access-profiles / roles

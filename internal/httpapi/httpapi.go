@@ -33,6 +33,7 @@ type Options struct {
 // server holds what the handlers share.
 type server struct {
 	store  certsum.Store
+	reader certsum.RawPager // every read of the summaries and lists: readerOf(store)
 	now    func() time.Time
 	logger *slog.Logger
 	ew     *errorWriter
@@ -87,7 +88,7 @@ func New(opts Options) http.Handler {
 		now = time.Now
 	}
 	ew := &errorWriter{logger: logger}
-	s := &server{store: opts.Store, now: now, logger: logger, ew: ew}
+	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew}
 
 	// /v2024: every operation behind the per-route scope gate; wrong methods get 405 and
 	// unknown paths 404, both in the error format.

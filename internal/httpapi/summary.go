@@ -21,14 +21,7 @@ func (s *server) getAccessSummaries(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if rp, ok := s.rawPager(); ok {
-		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendAccessSummaries(r.Context(), dst, id, t, q) })
-	}
-	page, err := s.store.ListAccessSummaries(r.Context(), id, t, q)
-	if err != nil {
-		return err
-	}
-	return writePage(w, page, q)
+	return writeRaw(w, func(dst []byte) ([]byte, int, error) { return s.reader.AppendAccessSummaries(r.Context(), dst, id, t, q) })
 }
 
 // getDecisionSummary serves getIdentityDecisionSummary. It takes only `filters`; other
@@ -42,14 +35,7 @@ func (s *server) getDecisionSummary(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if rp, ok := s.rawPager(); ok {
-		return writeRawValue(w, func(dst []byte) ([]byte, error) { return rp.AppendDecisionSummary(r.Context(), dst, id, filter) })
-	}
-	sum, err := s.store.DecisionSummary(r.Context(), id, filter)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, sum, -1)
+	return writeRawValue(w, func(dst []byte) ([]byte, error) { return s.reader.AppendDecisionSummary(r.Context(), dst, id, filter) })
 }
 
 // getIdentitySummaries serves getIdentitySummaries.
@@ -62,14 +48,7 @@ func (s *server) getIdentitySummaries(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if rp, ok := s.rawPager(); ok {
-		return writeRaw(w, func(dst []byte) ([]byte, int, error) { return rp.AppendIdentitySummaries(r.Context(), dst, id, q) })
-	}
-	page, err := s.store.ListIdentitySummaries(r.Context(), id, q)
-	if err != nil {
-		return err
-	}
-	return writePage(w, page, q)
+	return writeRaw(w, func(dst []byte) ([]byte, int, error) { return s.reader.AppendIdentitySummaries(r.Context(), dst, id, q) })
 }
 
 // getIdentitySummary serves getIdentitySummary; a summary of another certification is 404.
@@ -78,14 +57,7 @@ func (s *server) getIdentitySummary(w http.ResponseWriter, r *http.Request) erro
 	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	if rp, ok := s.rawPager(); ok {
-		return writeRawValue(w, func(dst []byte) ([]byte, error) {
-			return rp.AppendIdentitySummary(r.Context(), dst, id, r.PathValue("identitySummaryId"))
-		})
-	}
-	sum, err := s.store.GetIdentitySummary(r.Context(), id, r.PathValue("identitySummaryId"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, sum, -1)
+	return writeRawValue(w, func(dst []byte) ([]byte, error) {
+		return s.reader.AppendIdentitySummary(r.Context(), dst, id, r.PathValue("identitySummaryId"))
+	})
 }

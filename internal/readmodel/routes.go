@@ -54,32 +54,12 @@ func appendRows(dst []byte, t *table, q certsum.ListQuery, rs *restriction, each
 	return dst, total, nil
 }
 
-// appendValue appends the JSON of a value the store returned.
-func appendValue(dst []byte, v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return dst, fmt.Errorf("encode %T: %w", v, err)
-	}
-	return append(dst, b...), nil
-}
-
-// appendPage appends a page the store returned, as writePage would (never null).
+// appendPage appends a page the store returned, as certsum.AppendPage does.
 func appendPage[T any](dst []byte, p certsum.Page[T], err error, q certsum.ListQuery) ([]byte, int, error) {
 	if err != nil {
 		return dst, 0, err
 	}
-	items := p.Items
-	if items == nil {
-		items = []T{}
-	}
-	out, err := appendValue(dst, items)
-	if err != nil {
-		return dst, 0, err
-	}
-	if !q.Count {
-		return out, -1, nil
-	}
-	return out, p.Total, nil
+	return certsum.AppendPage(dst, p, q)
 }
 
 // pageOf decodes a JSON array built by an Append method into a page.
@@ -193,7 +173,7 @@ func (m *Model) AppendIdentitySummary(ctx context.Context, dst []byte, certID, i
 		if err != nil {
 			return dst, err
 		}
-		return appendValue(dst, s)
+		return certsum.AppendJSON(dst, s)
 	}
 	if err != nil {
 		return dst, err
@@ -247,7 +227,7 @@ func (m *Model) AppendDecisionSummary(ctx context.Context, dst []byte, certID st
 		if err != nil {
 			return dst, err
 		}
-		return appendValue(dst, s)
+		return certsum.AppendJSON(dst, s)
 	}
 	if err != nil {
 		return dst, err
@@ -261,7 +241,7 @@ func (m *Model) AppendDecisionSummary(ctx context.Context, dst []byte, certID st
 		return dst, err
 	}
 	s := t.summary()
-	return appendValue(dst, &s)
+	return certsum.AppendJSON(dst, &s)
 }
 
 // DecisionSummary answers from the certification's model.
@@ -414,7 +394,7 @@ func (m *Model) AppendCertification(ctx context.Context, dst []byte, id string) 
 		if err != nil {
 			return dst, err
 		}
-		return appendValue(dst, c)
+		return certsum.AppendJSON(dst, c)
 	}
 	return append(dst, b...), nil
 }
