@@ -21,7 +21,9 @@ func (s *server) getAccessSummaries(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeRaw(w, func(dst []byte) ([]byte, int, error) { return s.reader.AppendAccessSummaries(r.Context(), dst, id, t, q) })
+	return writeRaw(w, func(dst []byte) ([]byte, int, error) {
+		return s.reader.AppendAccessSummaries(r.Context(), dst, id, t, q)
+	})
 }
 
 // getDecisionSummary serves getIdentityDecisionSummary. It takes only `filters`; other
@@ -48,7 +50,9 @@ func (s *server) getIdentitySummaries(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return writeRaw(w, func(dst []byte) ([]byte, int, error) { return s.reader.AppendIdentitySummaries(r.Context(), dst, id, q) })
+	return writeRaw(w, func(dst []byte) ([]byte, int, error) {
+		return s.reader.AppendIdentitySummaries(r.Context(), dst, id, q)
+	})
 }
 
 // getIdentitySummary serves getIdentitySummary; a summary of another certification is 404.
