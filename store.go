@@ -25,6 +25,18 @@ type ListQuery struct {
 	Count  bool
 }
 
+// CheckPage refuses a page outside the limits of every list: a limit from 0 to MaxLimit and
+// an offset that is not negative. Errors: invalid, naming limit or offset.
+func (q ListQuery) CheckPage() error {
+	if q.Limit < 0 || q.Limit > MaxLimit {
+		return Invalidf("limit", "limit must be between 0 and %d, not %d", MaxLimit, q.Limit)
+	}
+	if q.Offset < 0 {
+		return Invalidf("offset", "offset must not be negative, not %d", q.Offset)
+	}
+	return nil
+}
+
 // Page is one page of a list. Total is the size of the filtered collection, set only when
 // the query asked for a count (-1 otherwise). Items is never nil.
 type Page[T any] struct {

@@ -18,11 +18,8 @@ import (
 // checkQuery applies the store's checks to a list query: paging bounds and a filter valid
 // for the schema. Sort keys are checked when their permutation is looked up.
 func checkQuery(q certsum.ListQuery, s *query.Schema) error {
-	if q.Limit < 0 || q.Limit > certsum.MaxLimit {
-		return certsum.Invalidf("limit", "limit must be between 0 and %d, not %d", certsum.MaxLimit, q.Limit)
-	}
-	if q.Offset < 0 {
-		return certsum.Invalidf("offset", "offset must not be negative, not %d", q.Offset)
+	if err := q.CheckPage(); err != nil {
+		return err
 	}
 	if q.Filter != nil {
 		if err := query.Validate(q.Filter, s); err != nil {

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 const campaignSelect = `SELECT k.id, k.name, k.description, k.deadline, k.type, k.email_notification_enabled,
@@ -48,12 +50,12 @@ func (s *Store) ListCampaigns(ctx context.Context, q certsum.ListQuery) (certsum
 	page := certsum.Page[certsum.Campaign]{Items: []certsum.Campaign{}}
 	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
 		l := listQuery{
-			schema:    certsum.CampaignSchema,
-			selectSQL: campaignSelect,
-			countSQL:  `SELECT COUNT(*) FROM campaigns k`,
-			args:      newArgs(),
+			Schema:    certsum.CampaignSchema,
+			SelectSQL: campaignSelect,
+			CountSQL:  `SELECT COUNT(*) FROM campaigns k`,
+			Args:      newArgs(),
 		}
-		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		total, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
 			k, err := scanCampaign(rows)
 			if err != nil {
 				return err

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // certSelect reads certifications with their campaign reference and reviewer. The reviewer
@@ -65,18 +67,18 @@ func (s *Store) ListCertifications(ctx context.Context, f certsum.CertificationF
 	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
 		page.Items = page.Items[:0]
 		l := listQuery{
-			schema:    certsum.CertificationSchema,
-			selectSQL: certSelect,
-			countSQL:  `SELECT COUNT(*) FROM certifications c`,
-			args:      newArgs(),
+			Schema:    certsum.CertificationSchema,
+			SelectSQL: certSelect,
+			CountSQL:  `SELECT COUNT(*) FROM certifications c`,
+			Args:      newArgs(),
 		}
 		if f.ReviewerID != "" {
-			p := l.args.Add(f.ReviewerID)
-			l.where = append(l.where, fmt.Sprintf(`((c.reviewer_type = 'IDENTITY' AND c.reviewer_id = %[1]s)
+			p := l.Args.Add(f.ReviewerID)
+			l.Where = append(l.Where, fmt.Sprintf(`((c.reviewer_type = 'IDENTITY' AND c.reviewer_id = %[1]s)
 				OR (c.reviewer_type = 'GOVERNANCE_GROUP' AND c.reviewer_id IN
 					(SELECT group_id FROM governance_group_members WHERE identity_id = %[1]s)))`, p))
 		}
-		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		total, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
 			c, err := scanCertification(rows)
 			if err != nil {
 				return err
@@ -205,11 +207,11 @@ func (s *Store) ListReviewers(ctx context.Context, certID string, q certsum.List
 		if err := certExists(ctx, tx, certID); err != nil {
 			return err
 		}
-		l := listQuery{schema: certsum.ReviewerSchema, args: newArgs()}
-		src := fmt.Sprintf(reviewerSource, l.args.Add(certID))
-		l.selectSQL = `SELECT r.id, r.name, r.email FROM ` + src
-		l.countSQL = `SELECT COUNT(*) FROM ` + src
-		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		l := listQuery{Schema: certsum.ReviewerSchema, Args: newArgs()}
+		src := fmt.Sprintf(reviewerSource, l.Args.Add(certID))
+		l.SelectSQL = `SELECT r.id, r.name, r.email FROM ` + src
+		l.CountSQL = `SELECT COUNT(*) FROM ` + src
+		total, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
 			ref := certsum.IdentityReference{Type: certsum.TypeIdentity}
 			if err := rows.Scan(&ref.ID, &ref.Name, &ref.Email); err != nil {
 				return err

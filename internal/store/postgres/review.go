@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
 	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/query"
 )
@@ -92,21 +93,21 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		}
 		const from = ` FROM review_items i JOIN identity_summaries s ON s.id = i.identity_summary_id`
 		l := listQuery{
-			schema: certsum.ReviewItemSchema,
-			selectSQL: `SELECT i.id, i.access_type, i.access_id, i.access_name, i.account_id, i.new_access,
+			Schema: certsum.ReviewItemSchema,
+			SelectSQL: `SELECT i.id, i.access_type, i.access_id, i.access_name, i.account_id, i.new_access,
 				i.decision, i.comments, s.id, s.name, s.identity_id, s.completed` + from,
-			countSQL: `SELECT COUNT(*)` + from,
-			args:     newArgs(),
+			CountSQL: `SELECT COUNT(*)` + from,
+			Args:     newArgs(),
 		}
-		l.where = append(l.where, "i.cert_id = "+l.args.Add(certID))
+		l.Where = append(l.Where, "i.cert_id = "+l.Args.Add(certID))
 		if f.AccessType != "" {
-			l.where = append(l.where, fmt.Sprintf("i.access_type = %s AND i.access_id = ANY(%s)",
-				l.args.Add(string(f.AccessType)), l.args.Add(strs(f.AccessIDs))))
+			l.Where = append(l.Where, fmt.Sprintf("i.access_type = %s AND i.access_id = ANY(%s)",
+				l.Args.Add(string(f.AccessType)), l.Args.Add(strs(f.AccessIDs))))
 		} else {
-			l.counted = func(f query.Expr) (int, bool) { return countFromCounters(f, total, decided) }
+			l.Counted = func(f query.Expr) (int, bool) { return countFromCounters(f, total, decided) }
 		}
 		var items []sqlstore.AccessItem
-		count, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		count, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
 			var it certsum.AccessReviewItem
 			var ai sqlstore.AccessItem
 			var decision, account *string
@@ -375,7 +376,7 @@ const permissionSource = `(SELECT lpad((je.ord - 1)::text, 10, '0') COLLATE "C" 
 // (certsum.PermissionSchema); items of other types have none. Errors: not_found, invalid.
 func (s *Store) ListItemPermissions(ctx context.Context, certID, itemID string, q certsum.ListQuery) (certsum.Page[certsum.Permission], error) {
 	empty := certsum.Page[certsum.Permission]{Items: []certsum.Permission{}, Total: -1}
-	if err := checkPage(q); err != nil {
+	if err := q.CheckPage(); err != nil {
 		return empty, fmt.Errorf("list item permissions: %w", err)
 	}
 	page := empty
@@ -399,11 +400,11 @@ func (s *Store) ListItemPermissions(ctx context.Context, certID, itemID string, 
 			}
 			return nil
 		}
-		l := listQuery{schema: certsum.PermissionSchema, args: newArgs()}
-		src := fmt.Sprintf(permissionSource, l.args.Add(accessID))
-		l.selectSQL = `SELECT p.target, p.rights FROM ` + src
-		l.countSQL = `SELECT COUNT(*) FROM ` + src
-		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		l := listQuery{Schema: certsum.PermissionSchema, Args: newArgs()}
+		src := fmt.Sprintf(permissionSource, l.Args.Add(accessID))
+		l.SelectSQL = `SELECT p.target, p.rights FROM ` + src
+		l.CountSQL = `SELECT COUNT(*) FROM ` + src
+		total, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
 			p := certsum.Permission{}
 			if err := rows.Scan(&p.Target, &p.Rights); err != nil {
 				return err

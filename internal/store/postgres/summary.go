@@ -61,14 +61,14 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			return err
 		}
 		l := listQuery{
-			schema:    certsum.IdentitySummarySchema,
-			selectSQL: `SELECT s.id, s.name, s.identity_id, s.completed FROM identity_summaries s`,
-			countSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
-			args:      newArgs(),
-			counted:   func(f query.Expr) (int, bool) { return countFromCounters(f, total, done) },
+			Schema:    certsum.IdentitySummarySchema,
+			SelectSQL: `SELECT s.id, s.name, s.identity_id, s.completed FROM identity_summaries s`,
+			CountSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
+			Args:      newArgs(),
+			Counted:   func(f query.Expr) (int, bool) { return countFromCounters(f, total, done) },
 		}
-		l.where = append(l.where, "s.cert_id = "+l.args.Add(certID))
-		count, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		l.Where = append(l.Where, "s.cert_id = "+l.Args.Add(certID))
+		count, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
 			var is certsum.IdentitySummary
 			if err := rows.Scan(&is.ID, &is.Name, &is.IdentityID, &is.Completed); err != nil {
 				return err
@@ -120,14 +120,14 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			return err
 		}
 		l := listQuery{
-			schema:    certsum.AccessSummarySchema,
-			selectSQL: `SELECT a.access_type, a.access_id, a.name FROM access_summaries a`,
-			countSQL:  `SELECT COUNT(*) FROM access_summaries a`,
-			args:      newArgs(),
+			Schema:    certsum.AccessSummarySchema,
+			SelectSQL: `SELECT a.access_type, a.access_id, a.name FROM access_summaries a`,
+			CountSQL:  `SELECT COUNT(*) FROM access_summaries a`,
+			Args:      newArgs(),
 		}
-		l.where = append(l.where, "a.cert_id = "+l.args.Add(certID), "a.access_type = "+l.args.Add(string(t)))
+		l.Where = append(l.Where, "a.cert_id = "+l.Args.Add(certID), "a.access_type = "+l.Args.Add(string(t)))
 		var items []sqlstore.AccessItem
-		total, err := l.run(ctx, tx, q, func(rows pgx.Rows) error {
+		total, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
 			var ai sqlstore.AccessItem
 			if err := rows.Scan(&ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name); err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 const campaignSelect = `SELECT k.id, k.name, k.description, k.deadline, k.type, k.email_notification_enabled,
@@ -49,13 +51,13 @@ func (s *Store) GetCampaign(ctx context.Context, id string) (*certsum.Campaign, 
 func (s *Store) ListCampaigns(ctx context.Context, q certsum.ListQuery) (certsum.Page[certsum.Campaign], error) {
 	page := certsum.Page[certsum.Campaign]{Items: []certsum.Campaign{}}
 	l := listQuery{
-		schema:    certsum.CampaignSchema,
-		selectSQL: campaignSelect,
-		countSQL:  `SELECT COUNT(*) FROM campaigns k`,
-		args:      newArgs(),
+		Schema:    certsum.CampaignSchema,
+		SelectSQL: campaignSelect,
+		CountSQL:  `SELECT COUNT(*) FROM campaigns k`,
+		Args:      newArgs(),
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
 			k, err := scanCampaign(rows)
 			if err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // certSelect reads certifications with their campaign reference and reviewer. The reviewer
@@ -65,19 +67,19 @@ func (s *Store) GetCertification(ctx context.Context, id string) (*certsum.Certi
 func (s *Store) ListCertifications(ctx context.Context, f certsum.CertificationFilter, q certsum.ListQuery) (certsum.Page[certsum.Certification], error) {
 	page := certsum.Page[certsum.Certification]{Items: []certsum.Certification{}}
 	l := listQuery{
-		schema:    certsum.CertificationSchema,
-		selectSQL: certSelect,
-		countSQL:  `SELECT COUNT(*) FROM certifications c`,
-		args:      newArgs(),
+		Schema:    certsum.CertificationSchema,
+		SelectSQL: certSelect,
+		CountSQL:  `SELECT COUNT(*) FROM certifications c`,
+		Args:      newArgs(),
 	}
 	if f.ReviewerID != "" {
-		l.where = append(l.where, fmt.Sprintf(`((c.reviewer_type = 'IDENTITY' AND c.reviewer_id = %s)
+		l.Where = append(l.Where, fmt.Sprintf(`((c.reviewer_type = 'IDENTITY' AND c.reviewer_id = %s)
 			OR (c.reviewer_type = 'GOVERNANCE_GROUP' AND c.reviewer_id IN
 				(SELECT group_id FROM governance_group_members WHERE identity_id = %s)))`,
-			l.args.Add(f.ReviewerID), l.args.Add(f.ReviewerID)))
+			l.Args.Add(f.ReviewerID), l.Args.Add(f.ReviewerID)))
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
 			c, err := scanCertification(rows)
 			if err != nil {
 				return err
@@ -186,11 +188,11 @@ func (s *Store) ListReviewers(ctx context.Context, certID string, q certsum.List
 		if _, err := certKey(ctx, tx, certID); err != nil {
 			return err
 		}
-		l := listQuery{schema: certsum.ReviewerSchema, args: newArgs()}
-		src := fmt.Sprintf(reviewerSource, l.args.Add(certID), l.args.Add(certID))
-		l.selectSQL = `SELECT r.id, r.name, r.email FROM ` + src
-		l.countSQL = `SELECT COUNT(*) FROM ` + src
-		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+		l := listQuery{Schema: certsum.ReviewerSchema, Args: newArgs()}
+		src := fmt.Sprintf(reviewerSource, l.Args.Add(certID), l.Args.Add(certID))
+		l.SelectSQL = `SELECT r.id, r.name, r.email FROM ` + src
+		l.CountSQL = `SELECT COUNT(*) FROM ` + src
+		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
 			ref := certsum.IdentityReference{Type: certsum.TypeIdentity}
 			if err := rows.Scan(&ref.ID, &ref.Name, &ref.Email); err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
 	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/query"
 )
@@ -90,7 +91,7 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		if err != nil {
 			return err
 		}
-		if err := checkPage(q); err != nil {
+		if err := q.CheckPage(); err != nil {
 			return err
 		}
 		typ, typed := filterType(q.Filter)
@@ -103,16 +104,16 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		}
 		driver, from := itemDriver(f, q, typed && t[typeIndex(typ)][0] <= selectiveType)
 		l := listQuery{
-			schema: certsum.ReviewItemSchema,
-			selectSQL: `SELECT i.id, i.access_type, i.access_id, i.access_name, i.account_id, i.new_access,
+			Schema: certsum.ReviewItemSchema,
+			SelectSQL: `SELECT i.id, i.access_type, i.access_id, i.access_name, i.account_id, i.new_access,
 				i.decision, i.comments, s.id, s.name, s.identity_id, s.completed` + from,
-			countSQL: `SELECT COUNT(*)` + from,
-			args:     newArgs(),
+			CountSQL: `SELECT COUNT(*)` + from,
+			Args:     newArgs(),
 		}
-		l.where = append(l.where, driver+" = "+l.args.Add(key))
+		l.Where = append(l.Where, driver+" = "+l.Args.Add(key))
 		if f.AccessType != "" {
-			l.where = append(l.where, fmt.Sprintf("i.access_type = %s AND i.access_id IN (SELECT value FROM json_each(%s))",
-				l.args.Add(string(f.AccessType)), l.args.Add(idList(f.AccessIDs))))
+			l.Where = append(l.Where, fmt.Sprintf("i.access_type = %s AND i.access_id IN (SELECT value FROM json_each(%s))",
+				l.Args.Add(string(f.AccessType)), l.Args.Add(idList(f.AccessIDs))))
 		}
 		known := -1
 		if q.Count && f.AccessType == "" {
@@ -121,7 +122,7 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 			}
 		}
 		var items []sqlstore.AccessItem
-		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
 			var it certsum.AccessReviewItem
 			var ai sqlstore.AccessItem
 			var decision sql.NullString
@@ -422,7 +423,7 @@ const permissionSource = `(SELECT CAST(je.key AS INTEGER) AS id,
 // (certsum.PermissionSchema); items of other types have none. Errors: not_found.
 func (s *Store) ListItemPermissions(ctx context.Context, certID, itemID string, q certsum.ListQuery) (certsum.Page[certsum.Permission], error) {
 	page := certsum.Page[certsum.Permission]{Items: []certsum.Permission{}, Total: -1}
-	if err := checkPage(q); err != nil {
+	if err := q.CheckPage(); err != nil {
 		return page, fmt.Errorf("list item permissions: %w", err)
 	}
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
@@ -446,11 +447,11 @@ func (s *Store) ListItemPermissions(ctx context.Context, certID, itemID string, 
 			}
 			return nil
 		}
-		l := listQuery{schema: certsum.PermissionSchema, args: newArgs()}
-		src := fmt.Sprintf(permissionSource, l.args.Add(accessID))
-		l.selectSQL = `SELECT p.target, p.rights FROM ` + src
-		l.countSQL = `SELECT COUNT(*) FROM ` + src
-		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+		l := listQuery{Schema: certsum.PermissionSchema, Args: newArgs()}
+		src := fmt.Sprintf(permissionSource, l.Args.Add(accessID))
+		l.SelectSQL = `SELECT p.target, p.rights FROM ` + src
+		l.CountSQL = `SELECT COUNT(*) FROM ` + src
+		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
 			p := certsum.Permission{Rights: []string{}}
 			if err := rows.Scan(&p.Target, jsonCol{&p.Rights}); err != nil {
 				return err

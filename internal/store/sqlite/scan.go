@@ -1,16 +1,15 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlq"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/query"
 )
 
@@ -130,73 +129,8 @@ func idList(ids []string) string {
 	return string(b)
 }
 
-// checkPage validates the paging part of a ListQuery.
-func checkPage(q certsum.ListQuery) error {
-	if q.Limit < 0 || q.Limit > certsum.MaxLimit {
-		return certsum.Invalidf("limit", "limit must be between 0 and %d, not %d", certsum.MaxLimit, q.Limit)
-	}
-	if q.Offset < 0 {
-		return certsum.Invalidf("offset", "offset must not be negative, not %d", q.Offset)
-	}
-	return nil
-}
-
-// listQuery is one list endpoint's SQL: the SELECT with its joins and the COUNT over the
-// same rows, the fixed conditions (their arguments already added to args) and the schema
-// that the request's filter and sort keys are compiled against.
-type listQuery struct {
-	schema    *query.Schema
-	selectSQL string // SELECT … FROM … (no WHERE)
-	countSQL  string // SELECT COUNT(*) FROM … (no WHERE)
-	where     []string
-	args      *sqlq.Args
-}
-
-// run executes the list: the count when asked for, then the page, calling each for every
-// row. It returns the total, or -1 when no count was asked for.
-func (l listQuery) run(ctx context.Context, db querier, q certsum.ListQuery, each func(*sql.Rows) error) (int, error) {
-	if err := checkPage(q); err != nil {
-		return 0, err
-	}
-	if q.Filter != nil {
-		w, err := sqlq.Where(l.schema, q.Filter, l.args)
-		if err != nil {
-			return 0, certsum.Invalidf("filters", "%v", err)
-		}
-		if w != "" {
-			l.where = append(l.where, "("+w+")")
-		}
-	}
-	cond := ""
-	if len(l.where) > 0 {
-		cond = " WHERE " + strings.Join(l.where, " AND ")
-	}
-	total := -1
-	if q.Count {
-		if err := db.QueryRowContext(ctx, l.countSQL+cond, l.args.Values...).Scan(&total); err != nil {
-			return 0, err
-		}
-	}
-	if q.Limit == 0 {
-		return total, nil
-	}
-	order, err := sqlq.OrderBy(sqlq.SQLite, l.schema, q.Sort)
-	if err != nil {
-		return 0, certsum.Invalidf("sorters", "%v", err)
-	}
-	page := sqlq.Page(q.Limit, q.Offset, l.args)
-	rows, err := db.QueryContext(ctx, l.selectSQL+cond+" "+order+" "+page, l.args.Values...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := each(rows); err != nil {
-			return 0, err
-		}
-	}
-	return total, rows.Err()
-}
+// listQuery is one list endpoint's SQL (sqlstore.List).
+type listQuery = sqlstore.List
 
 // newArgs returns an empty SQLite argument list.
 func newArgs() *sqlq.Args { return &sqlq.Args{Dialect: sqlq.SQLite} }

@@ -89,12 +89,12 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			return err
 		}
 		l := listQuery{
-			schema:    certsum.IdentitySummarySchema,
-			selectSQL: `SELECT s.id, s.name, s.identity_id, s.completed FROM identity_summaries s`,
-			countSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
-			args:      newArgs(),
+			Schema:    certsum.IdentitySummarySchema,
+			SelectSQL: `SELECT s.id, s.name, s.identity_id, s.completed FROM identity_summaries s`,
+			CountSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
+			Args:      newArgs(),
 		}
-		l.where = append(l.where, keyTerm("s.cert_key", q.Filter, l.args, key, "id"))
+		l.Where = append(l.Where, keyTerm("s.cert_key", q.Filter, l.Args, key, "id"))
 		known := -1
 		if q.Count {
 			// The certification's counters answer the usual counts without counting rows.
@@ -107,7 +107,7 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 				known, q.Count = n, false
 			}
 		}
-		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
 			var is certsum.IdentitySummary
 			if err := rows.Scan(&is.ID, &is.Name, &is.IdentityID, &is.Completed); err != nil {
 				return err
@@ -192,15 +192,15 @@ func (s *Store) ListAccessSummaries(ctx context.Context, certID string, t certsu
 			return err
 		}
 		l := listQuery{
-			schema:    certsum.AccessSummarySchema,
-			selectSQL: `SELECT a.access_type, a.access_id, a.name FROM access_summaries a`,
-			countSQL:  `SELECT COUNT(*) FROM access_summaries a`,
-			args:      newArgs(),
+			Schema:    certsum.AccessSummarySchema,
+			SelectSQL: `SELECT a.access_type, a.access_id, a.name FROM access_summaries a`,
+			CountSQL:  `SELECT COUNT(*) FROM access_summaries a`,
+			Args:      newArgs(),
 		}
 		// The primary key (cert_key, access_type, access_id) serves access.id filters too.
-		l.where = append(l.where, "a.cert_key = "+l.args.Add(key), "a.access_type = "+l.args.Add(string(t)))
+		l.Where = append(l.Where, "a.cert_key = "+l.Args.Add(key), "a.access_type = "+l.Args.Add(string(t)))
 		var items []sqlstore.AccessItem
-		total, err := l.run(ctx, tx, q, func(rows *sql.Rows) error {
+		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
 			var ai sqlstore.AccessItem
 			if err := rows.Scan(&ai.Ref.Type, &ai.Ref.ID, &ai.Ref.Name); err != nil {
 				return err
