@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // maxLoadErrors is how many problems a rejected dataset reports at most.
@@ -756,13 +757,13 @@ func (w *loadWriter) write(d *certsum.Dataset) error {
 				perms[j].Rights = []string{}
 			}
 		}
-		pj, err := jsonText(perms)
+		pj, err := sqlstore.JSONText(perms)
 		if err != nil {
 			return nil, err
 		}
 		var da any
 		if x.DataAccess != nil {
-			if da, err = jsonText(x.DataAccess); err != nil {
+			if da, err = sqlstore.JSONText(x.DataAccess); err != nil {
 				return nil, err
 			}
 		}
@@ -820,18 +821,18 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 			if alerts == nil {
 				alerts = []certsum.CampaignAlert{}
 			}
-			aj, err := jsonText(alerts)
+			aj, err := sqlstore.JSONText(alerts)
 			if err != nil {
 				return nil, err
 			}
 			var filter, so any
 			if k.Filter != nil {
-				if filter, err = jsonText(k.Filter); err != nil {
+				if filter, err = sqlstore.JSONText(k.Filter); err != nil {
 					return nil, err
 				}
 			}
 			if k.SourceOwnerCampaignInfo != nil {
-				if so, err = jsonText(k.SourceOwnerCampaignInfo); err != nil {
+				if so, err = sqlstore.JSONText(k.SourceOwnerCampaignInfo); err != nil {
 					return nil, err
 				}
 			}
@@ -874,7 +875,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 		len(certs), func(i int) ([]any, error) {
 			c := certs[i].cd.Certification
 			created := w.orNow(c.Created)
-			ra, err := jsonText(c.Reassignment)
+			ra, err := sqlstore.JSONText(c.Reassignment)
 			if err != nil {
 				return nil, err
 			}
@@ -934,7 +935,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 				comments = *dr.Comments
 			}
 			var err error
-			if rec, err = jsonText(dr.Recommendation); err != nil {
+			if rec, err = sqlstore.JSONText(dr.Recommendation); err != nil {
 				return nil, err
 			}
 		}
@@ -958,7 +959,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 		if by == "" {
 			by = c.Reviewer.ID
 		}
-		rec, err := jsonText(r.Recommendation)
+		rec, err := sqlstore.JSONText(r.Recommendation)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // Reassign moves review items (ITEM) and identity summaries with all their items
@@ -180,7 +181,7 @@ func (s *Store) reassignTarget(ctx context.Context, tx pgx.Tx, src *certsum.Cert
 		return "", err
 	}
 	id = certsum.NewID()
-	reassignment, err := jsonText(certsum.Reassignment{
+	reassignment, err := sqlstore.JSONText(certsum.Reassignment{
 		From: certsum.CertificationReference{
 			ID: src.ID, Name: src.Name, Type: certsum.TypeCertification, Reviewer: src.Reviewer,
 		},

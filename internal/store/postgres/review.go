@@ -104,7 +104,7 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 			l.Where = append(l.Where, fmt.Sprintf("i.access_type = %s AND i.access_id = ANY(%s)",
 				l.Args.Add(string(f.AccessType)), l.Args.Add(strs(f.AccessIDs))))
 		} else {
-			l.Counted = func(f query.Expr) (int, bool) { return countFromCounters(f, total, decided) }
+			l.Counted = func(f query.Expr) (int, bool) { return sqlstore.CountFromCounters(f, total, decided) }
 		}
 		var items []sqlstore.AccessItem
 		count, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {
@@ -249,7 +249,7 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 			if same {
 				continue // an identical decision: nothing to change, nothing to record
 			}
-			rec, err := jsonText(d.Recommendation)
+			rec, err := sqlstore.JSONText(d.Recommendation)
 			if err != nil {
 				return certsum.Invalidf("recommendation", "decision for %s: %v", d.ID, err)
 			}

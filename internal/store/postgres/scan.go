@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlq"
 	"github.com/certsum/certsum/internal/store/sqlstore"
-	"github.com/certsum/certsum/query"
 )
 
 // pgTime is how a certsum.Time is written: a UTC instant at millisecond precision.
@@ -66,21 +64,6 @@ func (c nullTimeCol) ScanTimestamptz(v pgtype.Timestamptz) error {
 	return nil
 }
 
-// jsonText encodes v for a jsonb parameter: its JSON text, or nil (NULL) for a nil value.
-func jsonText(v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if string(b) == "null" {
-		return nil, nil
-	}
-	return string(b), nil
-}
-
 // rowScanner is pgx.Row or pgx.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -103,36 +86,6 @@ func strs(ids []string) []string {
 		return []string{}
 	}
 	return ids
-}
-
-// countFromCounters answers the count of a list whose filter is absent or is exactly a test
-// of completed ("completed eq false", "completed ne true", …) from a certification's stored
-// total and completed counters, which the writes keep exact in the same transaction; ok is
-// false for any other filter. It spares the COUNT over the rows of a large certification.
-func countFromCounters(filter query.Expr, total, completed int) (n int, ok bool) {
-	if filter == nil {
-		return total, true
-	}
-	c, isCompare := filter.(*query.Compare)
-	if !isCompare || c.Field != "completed" {
-		return 0, false
-	}
-	b, isBool := c.Value.(query.BoolLit)
-	if !isBool {
-		return 0, false
-	}
-	want := b.Value
-	switch c.Op {
-	case query.OpEq:
-	case query.OpNe:
-		want = !want
-	default:
-		return 0, false
-	}
-	if want {
-		return completed, true
-	}
-	return total - completed, true
 }
 
 // certCounters reads a certification's item and identity counters, or not_found.

@@ -65,7 +65,7 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 			SelectSQL: `SELECT s.id, s.name, s.identity_id, s.completed FROM identity_summaries s`,
 			CountSQL:  `SELECT COUNT(*) FROM identity_summaries s`,
 			Args:      newArgs(),
-			Counted:   func(f query.Expr) (int, bool) { return countFromCounters(f, total, done) },
+			Counted:   func(f query.Expr) (int, bool) { return sqlstore.CountFromCounters(f, total, done) },
 		}
 		l.Where = append(l.Where, "s.cert_id = "+l.Args.Add(certID))
 		count, err := l.Run(ctx, pgQuerier{tx}, sqlq.Postgres, q, func(rows sqlstore.Rows) error {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 const clientSelect = `SELECT id, name, identity_id, levels, scopes, secret_hash, created, last_used FROM oauth_clients`
@@ -43,11 +44,11 @@ func (s *Store) CreateClient(ctx context.Context, c *certsum.OAuthClient) error 
 	case len(c.SecretHash) == 0:
 		return certsum.Invalidf("secretHash", "a client needs a secret hash")
 	}
-	levels, err := jsonText(nonNil(c.Levels))
+	levels, err := sqlstore.JSONText(nonNil(c.Levels))
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}
-	scopes, err := jsonText(nonNil(c.Scopes))
+	scopes, err := sqlstore.JSONText(nonNil(c.Scopes))
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // maxLoadErrors is how many problems a rejected dataset reports at most.
@@ -737,13 +738,13 @@ func (w *loadWriter) write(d *certsum.Dataset) error {
 			if perms == nil {
 				perms = []certsum.Permission{}
 			}
-			pj, err := jsonText(perms)
+			pj, err := sqlstore.JSONText(perms)
 			if err != nil {
 				return x.ID, nil, err
 			}
 			var da any
 			if x.DataAccess != nil {
-				if da, err = jsonText(x.DataAccess); err != nil {
+				if da, err = sqlstore.JSONText(x.DataAccess); err != nil {
 					return x.ID, nil, err
 				}
 			}
@@ -821,18 +822,18 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time)
 			if alerts == nil {
 				alerts = []certsum.CampaignAlert{}
 			}
-			aj, err := jsonText(alerts)
+			aj, err := sqlstore.JSONText(alerts)
 			if err != nil {
 				return k.ID, nil, err
 			}
 			var filter, so any
 			if k.Filter != nil {
-				if filter, err = jsonText(k.Filter); err != nil {
+				if filter, err = sqlstore.JSONText(k.Filter); err != nil {
 					return k.ID, nil, err
 				}
 			}
 			if k.SourceOwnerCampaignInfo != nil {
-				if so, err = jsonText(k.SourceOwnerCampaignInfo); err != nil {
+				if so, err = sqlstore.JSONText(k.SourceOwnerCampaignInfo); err != nil {
 					return k.ID, nil, err
 				}
 			}
@@ -877,7 +878,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time)
 			if !c.Modified.IsZero() {
 				modified = timeText(c.Modified)
 			}
-			ra, err := jsonText(c.Reassignment)
+			ra, err := sqlstore.JSONText(c.Reassignment)
 			if err != nil {
 				return c.ID, nil, err
 			}
@@ -977,7 +978,7 @@ func (w *loadWriter) addItem(b *batch, certKey, summaryKey int64, it certsum.Ite
 	if r := it.Decision; r != nil {
 		decision, comments, endDate, bulk = string(r.Decision), r.Comments, nullTimeText(r.ProposedEndDate), r.Bulk
 		if r.Recommendation != nil {
-			if rec, err = jsonText(r.Recommendation); err != nil {
+			if rec, err = sqlstore.JSONText(r.Recommendation); err != nil {
 				return err
 			}
 		}
@@ -1002,7 +1003,7 @@ func (w *loadWriter) addDecision(b *batch, c certsum.Certification, it certsum.I
 	var rec any
 	if r.Recommendation != nil {
 		var err error
-		if rec, err = jsonText(r.Recommendation); err != nil {
+		if rec, err = sqlstore.JSONText(r.Recommendation); err != nil {
 			return err
 		}
 	}

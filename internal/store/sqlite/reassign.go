@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // Reassign moves review items (ITEM) and identity summaries with all their items
@@ -182,7 +183,7 @@ func (s *Store) reassignTarget(ctx context.Context, tx *sql.Tx, src *certsum.Cer
 		return 0, "", err
 	}
 	id = certsum.NewID()
-	reassignment, err := jsonText(certsum.Reassignment{
+	reassignment, err := sqlstore.JSONText(certsum.Reassignment{
 		From: certsum.CertificationReference{
 			ID: src.ID, Name: src.Name, Type: certsum.TypeCertification, Reviewer: src.Reviewer,
 		},

@@ -222,12 +222,12 @@ func itemCountFromCounters(filter query.Expr, t tally) (n int, ok bool) {
 			return 0, false
 		}
 		c := t[typeIndex(typ)]
-		return countFromCounters(other, c[0], c[1]+c[2])
+		return sqlstore.CountFromCounters(other, c[0], c[1]+c[2])
 	}
 	if typ, okType := typeTest(filter); okType {
 		return t[typeIndex(typ)][0], true
 	}
-	return countFromCounters(filter, t.Total(), t.Decided())
+	return sqlstore.CountFromCounters(filter, t.Total(), t.Decided())
 }
 
 // typeTest reports whether e is "access.type eq X" (or "type eq X") for a known access type,
@@ -304,7 +304,7 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 		led := newLedger()
 		for _, d := range ds {
 			it := items[d.ID]
-			rec, err := jsonText(d.Recommendation)
+			rec, err := sqlstore.JSONText(d.Recommendation)
 			if err != nil {
 				return certsum.Invalidf("recommendation", "decision for %s: %v", d.ID, err)
 			}

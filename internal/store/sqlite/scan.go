@@ -103,21 +103,6 @@ func (c jsonCol) Scan(v any) error {
 	return fmt.Errorf("stored JSON has type %T", v)
 }
 
-// jsonText stores v as JSON TEXT, nil as NULL.
-func jsonText(v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if string(b) == "null" {
-		return nil, nil
-	}
-	return string(b), nil
-}
-
 // idList binds a list of ids as one JSON array argument for `IN (SELECT value FROM
 // json_each(?))`, which keeps the statement text (and its prepared plan) the same for any
 // number of ids.

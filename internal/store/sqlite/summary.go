@@ -103,7 +103,7 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 				key).Scan(&total, &completed); err != nil {
 				return err
 			}
-			if n, ok := countFromCounters(q.Filter, total, completed); ok {
+			if n, ok := sqlstore.CountFromCounters(q.Filter, total, completed); ok {
 				known, q.Count = n, false
 			}
 		}
@@ -125,35 +125,6 @@ func (s *Store) ListIdentitySummaries(ctx context.Context, certID string, q cert
 		return page, fmt.Errorf("list identity summaries: %w", err)
 	}
 	return page, nil
-}
-
-// countFromCounters answers the count of a list whose filter is absent or is exactly a test
-// of completed ("completed eq false", "completed ne true", …) from the stored total and
-// completed counters; ok is false for any other filter.
-func countFromCounters(filter query.Expr, total, completed int) (n int, ok bool) {
-	if filter == nil {
-		return total, true
-	}
-	c, isCompare := filter.(*query.Compare)
-	if !isCompare || c.Field != "completed" {
-		return 0, false
-	}
-	b, isBool := c.Value.(query.BoolLit)
-	if !isBool {
-		return 0, false
-	}
-	want := b.Value
-	switch c.Op {
-	case query.OpEq:
-	case query.OpNe:
-		want = !want
-	default:
-		return 0, false
-	}
-	if want {
-		return completed, true
-	}
-	return total - completed, true
 }
 
 // GetIdentitySummary returns one identity summary of the certification. Errors: not_found
