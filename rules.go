@@ -176,3 +176,31 @@ func ValidateReassign(r ReviewReassign) error {
 	}
 	return nil
 }
+
+// CheckNewClient refuses an OAuth client a store cannot keep: none at all, or one without an
+// id, a name or a secret hash. Errors: invalid, naming the field.
+func CheckNewClient(c *OAuthClient) error {
+	switch {
+	case c == nil:
+		return Invalidf("client", "no client given")
+	case strings.TrimSpace(c.ID) == "":
+		return Invalidf("id", "a client needs an id")
+	case strings.TrimSpace(c.Name) == "":
+		return Invalidf("name", "a client needs a name")
+	case len(c.SecretHash) == 0:
+		return Invalidf("secretHash", "a client needs a secret hash")
+	}
+	return nil
+}
+
+// CheckNewIdentity refuses an identity a store cannot create: none at all, or one without a
+// name. Errors: invalid, naming the field.
+func CheckNewIdentity(id *Identity) error {
+	switch {
+	case id == nil:
+		return Invalidf("identity", "no identity given")
+	case strings.TrimSpace(id.Name) == "":
+		return Invalidf("name", "an identity needs a name")
+	}
+	return nil
+}

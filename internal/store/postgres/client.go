@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -30,15 +29,8 @@ func scanClient(r rowScanner) (certsum.OAuthClient, error) {
 // CreateClient stores an OAuth client. Errors: invalid (no id,
 // no name, no secret hash), conflict (id taken), reference (unknown identity).
 func (s *Store) CreateClient(ctx context.Context, c *certsum.OAuthClient) error {
-	switch {
-	case c == nil:
-		return certsum.Invalidf("client", "no client given")
-	case strings.TrimSpace(c.ID) == "":
-		return certsum.Invalidf("id", "a client needs an id")
-	case strings.TrimSpace(c.Name) == "":
-		return certsum.Invalidf("name", "a client needs a name")
-	case len(c.SecretHash) == 0:
-		return certsum.Invalidf("secretHash", "a client needs a secret hash")
+	if err := certsum.CheckNewClient(c); err != nil {
+		return err
 	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if c.IdentityID != "" {

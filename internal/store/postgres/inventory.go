@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -58,11 +57,8 @@ func (s *Store) FindIdentity(ctx context.Context, idOrName string) (*certsum.Ide
 // CreateIdentity adds an identity; an empty ID is filled with a new one. Errors: invalid
 // (no name, unknown manager), conflict (id taken).
 func (s *Store) CreateIdentity(ctx context.Context, id *certsum.Identity) error {
-	if id == nil {
-		return certsum.Invalidf("identity", "no identity given")
-	}
-	if strings.TrimSpace(id.Name) == "" {
-		return certsum.Invalidf("name", "an identity needs a name")
+	if err := certsum.CheckNewIdentity(id); err != nil {
+		return err
 	}
 	if id.ID == "" {
 		id.ID = certsum.NewID()

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlstore"
@@ -34,15 +33,8 @@ func scanClient(r rowScanner) (certsum.OAuthClient, error) {
 // CreateClient stores a client. Errors: invalid (no id, name or secret hash), conflict (id
 // taken), reference (unknown identity).
 func (s *Store) CreateClient(ctx context.Context, c *certsum.OAuthClient) error {
-	switch {
-	case c == nil:
-		return certsum.Invalidf("client", "no client given")
-	case strings.TrimSpace(c.ID) == "":
-		return certsum.Invalidf("id", "a client needs an id")
-	case strings.TrimSpace(c.Name) == "":
-		return certsum.Invalidf("name", "a client needs a name")
-	case len(c.SecretHash) == 0:
-		return certsum.Invalidf("secretHash", "a client needs a secret hash")
+	if err := certsum.CheckNewClient(c); err != nil {
+		return err
 	}
 	levels, err := sqlstore.JSONText(nonNil(c.Levels))
 	if err != nil {
