@@ -35,11 +35,7 @@ func newCertsListCmd(e *cliEnv) *cobra.Command {
   certsum certs list --all -o csv > certifications.csv`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}
@@ -70,11 +66,7 @@ func newCertsGetCmd(e *cliEnv) *cobra.Command {
 		Short: "Show one certification with its progress (getIdentityCertification)",
 		Args:  cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}

@@ -155,6 +155,20 @@ func (e *cliEnv) saveConfig(c loginConfig) (string, error) {
 	return path, nil
 }
 
+// session resolves a client command's output format for its stdout and builds the client
+// it talks through: what every client command does first.
+func (e *cliEnv) session(cmd *cobra.Command, out *outputFlag) (*client.Client, string, error) {
+	format, err := out.resolve(e, cmd.OutOrStdout())
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := e.newClient()
+	if err != nil {
+		return nil, "", err
+	}
+	return c, format, nil
+}
+
 // newClient builds a client from the saved login and the SAIL_* variables.
 func (e *cliEnv) newClient() (*client.Client, error) {
 	c, err := e.loadConfig()

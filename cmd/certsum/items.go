@@ -36,11 +36,7 @@ access ids; use at most one of them.`,
   certsum items list CERT --roles ROLE_ID -o csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}

@@ -24,11 +24,7 @@ governance group that reviews it.`,
   certsum reviewers CERT --filter 'name sw "R"' -o csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}
@@ -75,11 +71,7 @@ items have none.`,
   certsum permissions CERT ITEM --filter 'target eq "orders"' -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}

@@ -13,11 +13,7 @@ func newSignoffCmd(e *cliEnv) *cobra.Command {
 certification is read-only. Prints the signed certification.`,
 		Args: cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}

@@ -35,11 +35,7 @@ func newSummaryDecisionsCmd(e *cliEnv) *cobra.Command {
   certsum summary decisions CERT --identity SUMMARY1,SUMMARY2 -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}
@@ -107,11 +103,7 @@ func newSummaryIdentitiesCmd(e *cliEnv) *cobra.Command {
 		Example: `  certsum summary identities CERT --filter 'completed eq false' --sort name`,
 		Args:    cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}
@@ -159,11 +151,7 @@ TYPE is ROLE, ACCESS_PROFILE or ENTITLEMENT (any case; access-profile works too)
   certsum summary access CERT ROLE --all -o csv`,
 		Args: cobra.ExactArgs(2),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			format, err := out.resolve(e, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			c, err := e.newClient()
+			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}

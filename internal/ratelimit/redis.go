@@ -87,19 +87,14 @@ func (l *Redis) Allow(ctx context.Context, key string) (Result, error) {
 	if l.limit <= 0 {
 		return Result{Allowed: true, Remaining: -1}, nil
 	}
-	now := l.now()
-	n, left := windowOf(now, l.window)
-	l.mu.Lock()
-	down := now.Before(l.downUntil)
-	l.mu.Unlock()
-	if down {
-		return Result{Allowed: true, RetryAfter: left, Remaining: -1}, fmt.Errorf("rate limit counter in redis: %w", errRedisDown)
+	now, n, left, rkey, down := l.currentWindow(key)
+	if down != nil {
+		return Result{Allowed: true, RetryAfter: left, Remaining: -1}, down
 	}
 	ttlMS := left.Milliseconds()
 	if ttlMS < 1 {
 		ttlMS = 1
 	}
-	rkey := l.Prefix + key + ":" + strconv.FormatInt(n, 10)
 	vals, err := incrScript.Run(ctx, l.client, []string{rkey}, ttlMS).Int64Slice()
 	return l.result(ctx, now, n, left, vals, err)
 }
@@ -109,20 +104,29 @@ func (l *Redis) Peek(ctx context.Context, key string) (Result, error) {
 	if l.limit <= 0 {
 		return Result{Allowed: true, Remaining: -1}, nil
 	}
-	now := l.now()
-	n, left := windowOf(now, l.window)
-	l.mu.Lock()
-	down := now.Before(l.downUntil)
-	l.mu.Unlock()
-	if down {
-		return Result{Allowed: true, RetryAfter: left, Remaining: -1}, fmt.Errorf("rate limit counter in redis: %w", errRedisDown)
+	now, n, left, rkey, down := l.currentWindow(key)
+	if down != nil {
+		return Result{Allowed: true, RetryAfter: left, Remaining: -1}, down
 	}
-	rkey := l.Prefix + key + ":" + strconv.FormatInt(n, 10)
 	vals, err := peekScript.Run(ctx, l.client, []string{rkey}).Int64Slice()
 	if err == nil && len(vals) == 2 && vals[1] < 0 {
 		vals[1] = left.Milliseconds() // no such key yet
 	}
 	return l.result(ctx, now, n, left, vals, err)
+}
+
+// currentWindow returns the clock, the current window's number and time left, key's Redis key in
+// it, and an error when Redis failed less than RedisRetryInterval ago (not to be asked now).
+func (l *Redis) currentWindow(key string) (now time.Time, n int64, left time.Duration, rkey string, down error) {
+	now = l.now()
+	n, left = windowOf(now, l.window)
+	l.mu.Lock()
+	isDown := now.Before(l.downUntil)
+	l.mu.Unlock()
+	if isDown {
+		down = fmt.Errorf("rate limit counter in redis: %w", errRedisDown)
+	}
+	return now, n, left, l.Prefix + key + ":" + strconv.FormatInt(n, 10), down
 }
 
 // result turns a script's {count, milliseconds left} into a Result, failing open on error.
