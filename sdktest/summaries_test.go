@@ -39,7 +39,7 @@ func TestGoSDKCertificationSummaries(t *testing.T) {
 				if a.Access == nil || string(a.Access.GetType()) != string(typ) {
 					t.Fatalf("%s summary with access %+v", typ, a.Access)
 				}
-				// Exactly the object matching the type is present (API.md §5.3).
+				// Exactly the object matching the type is present (docs/api.md).
 				present := map[certsum.DtoType]bool{certsum.TypeRole: a.Role.Get() != nil,
 					certsum.TypeAccessProfile: a.AccessProfile != nil, certsum.TypeEntitlement: a.Entitlement.Get() != nil}
 				for k, v := range present {

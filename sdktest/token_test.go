@@ -144,7 +144,7 @@ func TestGoSDKTokenAndRequests(t *testing.T) {
 			}
 		}
 		// The SDK ignores the token endpoint's 401, keeps an empty token and asks again on
-		// the next call (API.md §6.2).
+		// the next call (docs/api.md).
 		if n := s.tokenCount() - tokens; n != 2 {
 			t.Errorf("%d token requests for two calls with a wrong secret, want 2", n)
 		}

@@ -14,7 +14,7 @@ import (
 // so no user level applies to it.
 const LevelAPI = "API"
 
-// knownLevels are the user levels SailPoint's v2024 API names (API.md §4.3).
+// knownLevels are the user levels SailPoint's v2024 API names (docs/api.md).
 var knownLevels = []string{
 	certsum.LevelOrgAdmin, "SOURCE_ADMIN", "SOURCE_SUBADMIN", certsum.LevelCertAdmin, "ROLE_ADMIN",
 	"ROLE_SUBADMIN", certsum.LevelReportAdmin, "HELPDESK", certsum.LevelUser, LevelAPI, "APPROVAL_OWNER",

@@ -15,7 +15,7 @@ import (
 	"github.com/certsum/certsum"
 )
 
-// claims is the payload of a certsum access token (API.md §4.2).
+// claims is the payload of a certsum access token (docs/api.md).
 type claims struct {
 	IdentityID  string   `json:"identity_id,omitempty"`
 	UserName    string   `json:"user_name,omitempty"`

@@ -23,19 +23,17 @@ type access int
 const (
 	// readAccess: the certification must exist and the caller may see it.
 	readAccess access = iota
-	// loadAccess: as readAccess, and the handler wants the certification itself.
-	loadAccess
-	// reviewAccess: as loadAccess, and the operation does not support certifications
-	// reviewed by a governance group (listIdentityAccessReviewItems, decide, reassign,
-	// sign-off; API.md §4.4 item 5).
+	// reviewAccess: as readAccess, and the operation does not support certifications reviewed
+	// by a governance group (listIdentityAccessReviewItems, decide, reassign, sign-off;
+	// docs/api.md, "Who sees what").
 	reviewAccess
 )
 
-// authorize applies the per-certification rule of API.md §4.4 and Decision 6: an unknown
+// authorize applies the per-certification rule (docs/api.md, "Who sees what"): an unknown
 // certification is 404 for everyone; ORG_ADMIN and CERT_ADMIN may act on any certification;
 // anyone else must be its reviewer (the identity, or a member of the reviewing governance
 // group), else 403. With reviewAccess a governance-group certification is a 400. It returns
-// the caller and, unless need is readAccess, the certification.
+// the caller and, with reviewAccess, the certification.
 func (s *server) authorize(ctx context.Context, certID string, need access) (*auth.Principal, *certsum.Certification, error) {
 	p, err := principal(ctx)
 	if err != nil {

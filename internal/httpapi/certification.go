@@ -49,11 +49,10 @@ func (s *server) listCertifications(w http.ResponseWriter, r *http.Request) erro
 // getCertification serves getIdentityCertification.
 func (s *server) getCertification(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	_, c, err := s.authorize(r.Context(), id, loadAccess)
-	if err != nil {
+	if _, _, err := s.authorize(r.Context(), id, readAccess); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, c, -1)
+	return writeRawValue(w, func(dst []byte) ([]byte, error) { return s.reader.AppendCertification(r.Context(), dst, id) })
 }
 
 // listReviewItems serves listIdentityAccessReviewItems.

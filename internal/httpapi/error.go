@@ -9,7 +9,7 @@ import (
 	"github.com/certsum/certsum"
 )
 
-// Detail codes of ErrorResponseDto that certsum answers with (API.md §3.2, §3.4).
+// Detail codes of ErrorResponseDto that certsum answers with (docs/api.md).
 const (
 	detailBadContent   = "400.1 Bad Request Content"
 	detailIllegalValue = "400.1.3 Illegal value"
@@ -52,7 +52,7 @@ func asContent(err error) error {
 }
 
 // status returns the HTTP status and ErrorResponseDto detail code for err: the one table
-// from certsum error codes to HTTP (API.md §3.4).
+// from certsum error codes to HTTP (docs/api.md).
 func status(err error) (int, string) {
 	var se *statusError
 	if errors.As(err, &se) {

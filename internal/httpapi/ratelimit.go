@@ -7,7 +7,7 @@ import (
 	"github.com/certsum/certsum/internal/ratelimit"
 )
 
-// apiVersion is the API version the rate limit is counted per (API.md §3.3).
+// apiVersion is the API version the rate limit is counted per (docs/api.md).
 const apiVersion = "v2024"
 
 // rateLimitKey keys the v2024 rate limit by the verified client id and the API version, as
