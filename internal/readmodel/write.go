@@ -124,8 +124,12 @@ func (m *Model) applyWrite(ctx context.Context, e *entry, itemIDs []string) {
 	if e.logging {
 		e.log = append(e.log, ch)
 	}
-	if e.cm != cm || cm == nil {
-		return // rebuilt or evicted meanwhile; its own version decides whether it is current
+	// The model may have been rebuilt since the write began: a build that ended after this
+	// write read e.logging took its log without this write. Apply the change to the current
+	// model, whose version decides whether the change follows on from it; returning here lost
+	// the write from a model that could still be stamped current.
+	if cm = e.cm; cm == nil {
+		return
 	}
 	switch {
 	case ch.Version == cm.version:
