@@ -86,6 +86,17 @@ func TestOtherProcessHelper(t *testing.T) {
 // takes itself for the only user and re-initialises the wal-index under the server. No
 // request of the server may fail, and the file must stay sound.
 func TestOtherProcessesDoNotDisturbTheServer(t *testing.T) {
+	testOtherProcesses(t, false)
+}
+
+// The same, after a second Store of this process on the same file opened a change mark and
+// closed again, as the admin commands' stores and tests' second stores do: its descriptor of
+// the -shm file is the process's, so closing it must not drop the server's locks.
+func TestASecondStoreClosingDoesNotDisturbTheServer(t *testing.T) {
+	testOtherProcesses(t, true)
+}
+
+func testOtherProcesses(t *testing.T, secondStore bool) {
 	if os.Getenv(procEnv) != "" {
 		t.Skip("child process")
 	}
@@ -104,6 +115,23 @@ func TestOtherProcessesDoNotDisturbTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = mark.Close() })
+	if secondStore {
+		other, err := Open(ctx, path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		om, err := other.OpenChangeMark(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := om.Mark(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_ = om.Close()
+		if err := other.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	var (
 		done     atomic.Bool

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -65,12 +66,14 @@ type Store struct {
 	// onCheckpoint, when set (by tests), sees every checkpoint's outcome.
 	onCheckpoint atomic.Pointer[func(mode string, frames, done int)]
 
-	// shm is this store's one descriptor of the database's "-shm" file, through which change
-	// marks map the wal-index header. It is opened once and closed only by Close, after every
-	// connection: see openWALIndex for why no descriptor of a file SQLite locks may be closed
-	// while SQLite has it open.
-	shmMu sync.Mutex
-	shm   *os.File
+	// shm is the process's descriptor of the database's "-shm" file (shared with every other
+	// Store of this process on the same file, see shmFiles), through which change marks map
+	// the wal-index header; shmPath names it once this store holds a reference. See
+	// openWALIndex for why no descriptor of a file SQLite locks may be closed while SQLite has
+	// it open.
+	shmMu   sync.Mutex
+	shm     *os.File
+	shmPath string
 
 	// lastFault is the last I/O fault an operation saw (see Health).
 	lastFault atomic.Pointer[fault]
@@ -165,29 +168,76 @@ func (s *Store) Close() error {
 		errs = append(errs, s.write.Close())
 	}
 	s.read, s.write = nil, nil
-	// Only now, with every connection closed, may a descriptor of SQLite's files be closed.
+	// Only now, with this store's connections closed, may it give up its reference to the
+	// -shm descriptor; the descriptor itself closes with the last Store of the process.
 	s.shmMu.Lock()
 	if s.shm != nil {
-		errs = append(errs, s.shm.Close())
-		s.shm = nil
+		errs = append(errs, shmFiles.release(s.shmPath))
+		s.shm, s.shmPath = nil, ""
 	}
 	s.shmMu.Unlock()
 	return errors.Join(errs...)
 }
 
-// shmFile returns the store's descriptor of the "-shm" file of the database at path, opening
-// it the first time. It is never closed before the store is.
+// shmFile returns the process's descriptor of the "-shm" file of the database at path,
+// taking this store's reference to it the first time. It is never closed before the store is.
 func (s *Store) shmFile(path string) (*os.File, error) {
 	s.shmMu.Lock()
 	defer s.shmMu.Unlock()
 	if s.shm == nil {
-		f, err := os.Open(path + "-shm")
+		p := filepath.Clean(path + "-shm")
+		f, err := shmFiles.acquire(p)
 		if err != nil {
 			return nil, err
 		}
-		s.shm = f
+		s.shm, s.shmPath = f, p
 	}
 	return s.shm, nil
+}
+
+// shmFiles holds one descriptor per -shm file for the whole process, counted by the Stores
+// that use it. POSIX locks belong to the process: a Store closing its own descriptor would
+// drop the locks that SQLite holds for every other Store of this process on the same file.
+// The descriptor is closed when the last of those Stores has closed its connections.
+var shmFiles = &shmRegistry{files: map[string]*shmRef{}}
+
+type shmRegistry struct {
+	mu    sync.Mutex
+	files map[string]*shmRef
+}
+
+type shmRef struct {
+	f    *os.File
+	refs int
+}
+
+func (r *shmRegistry) acquire(path string) (*os.File, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ref := r.files[path]; ref != nil {
+		ref.refs++
+		return ref.f, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r.files[path] = &shmRef{f: f, refs: 1}
+	return f, nil
+}
+
+func (r *shmRegistry) release(path string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ref := r.files[path]
+	if ref == nil {
+		return nil
+	}
+	if ref.refs--; ref.refs > 0 {
+		return nil
+	}
+	delete(r.files, path)
+	return ref.f.Close()
 }
 
 // inTx runs fn in one IMMEDIATE transaction on the writer connection and commits when fn
