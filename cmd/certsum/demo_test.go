@@ -90,14 +90,22 @@ func TestDemoCommandRejectsBadFlags(t *testing.T) {
 	}
 }
 
-func countIdentities(t *testing.T, path string) int {
+// withSQLite opens the SQLite database at path, runs fn on it and closes it again.
+func withSQLite(t *testing.T, path string, fn func(*sqlite.Store)) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := st.CountIdentities(context.Background())
+	fn(st)
+}
+
+func countIdentities(t *testing.T, path string) int {
+	t.Helper()
+	var n int
+	var err error
+	withSQLite(t, path, func(st *sqlite.Store) { n, err = st.CountIdentities(context.Background()) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
@@ -77,12 +78,9 @@ func TestServeDemoMintsClientsOnlyWhenItLoadsTheDemo(t *testing.T) {
 
 func countClients(t *testing.T, db string) int {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), db, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cs, err := st.ListClients(context.Background())
+	var cs []certsum.OAuthClient
+	var err error
+	withSQLite(t, db, func(st *sqlite.Store) { cs, err = st.ListClients(context.Background()) })
 	if err != nil {
 		t.Fatal(err)
 	}

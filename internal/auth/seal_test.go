@@ -266,21 +266,11 @@ func TestRewrapKeys(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if kid := mustKid(t, tok2); kid != keys[0].ID {
+			if kid := kidOf(t, tok2); kid != keys[0].ID {
 				t.Errorf("the restarted server signs with %s, want the rewrapped key %s", kid, keys[0].ID)
 			}
 		})
 	}
-}
-
-func mustKid(t *testing.T, token string) string {
-	t.Helper()
-	tok, _, err := jwt.NewParser().ParseUnverified(token, jwt.MapClaims{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kid, _ := tok.Header["kid"].(string)
-	return kid
 }
 
 // A sealed key changed in any byte, cut or extended does not open (GCM authenticates all of

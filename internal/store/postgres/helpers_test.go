@@ -8,15 +8,14 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/certsum/certsum/internal/store/postgres/pgtest"
 )
 
-// Environment variables of the PostgreSQL tests.
+// Environment variables of the PostgreSQL tests (pgtest's).
 const (
-	envDSN     = "CERTSUM_TEST_POSTGRES"
-	envRequire = "CERTSUM_TEST_REQUIRE_SERVICES"
+	envDSN     = pgtest.EnvDSN
+	envRequire = pgtest.EnvRequire
 )
 
 // testDSN returns the DSN of the test database. Without one the test is skipped with a
@@ -61,22 +60,10 @@ func newSchemaName() string {
 // everything in it) when the test ends.
 func mustSchemaDSN(t testing.TB) string {
 	t.Helper()
-	dsn := testDSN(t)
-	schema := newSchemaName()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+quoteIdent(schema)+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withSchema(dsn, schema)
+	if pgtest.SchemaParam != SchemaParam {
+		t.Fatalf("pgtest names the schema parameter %q, the backend reads %q", pgtest.SchemaParam, SchemaParam)
+	}
+	return pgtest.SchemaDSN(t)
 }
 
 // mustOpen opens a Store in a fresh schema of the test database, closed and dropped when

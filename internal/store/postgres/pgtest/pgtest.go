@@ -22,9 +22,10 @@ const (
 	EnvRequire = "CERTSUM_TEST_REQUIRE_SERVICES"
 )
 
-// schemaParam is the DSN parameter the backend reads its schema from (postgres.SchemaParam;
-// this package cannot import the backend, whose own tests import it).
-const schemaParam = "schema"
+// SchemaParam is the DSN parameter the backend reads its schema from. It is
+// postgres.SchemaParam, which the backend's tests check; this package cannot import the
+// backend, whose own tests import it.
+const SchemaParam = "schema"
 
 // SchemaDSN returns a postgres:// URL of the test database that names a fresh schema,
 // dropped with everything in it when the test ends.
@@ -59,7 +60,7 @@ func SchemaDSN(t testing.TB) string {
 		}
 	})
 	q := u.Query()
-	q.Set(schemaParam, schema)
+	q.Set(SchemaParam, schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
