@@ -310,7 +310,9 @@ func FuzzCompile(f *testing.F) {
 			if n := sqlq.Placeholders(d, sql) + 1; n != len(args.Values) {
 				t.Fatalf("%s: %q: %d placeholders, %d arguments\n%s", d, src, n, len(args.Values), sql)
 			}
-			if d == sqlq.Postgres && !strings.Contains(sql, fmt.Sprintf("$%d", len(args.Values))) {
+			// The filter's own last argument (when it bound any beyond the statement's) is the
+			// highest placeholder; a filter such as "name isnull" binds none.
+			if d == sqlq.Postgres && len(args.Values) > 1 && !strings.Contains(sql, fmt.Sprintf("$%d", len(args.Values))) {
 				t.Fatalf("postgres: last placeholder $%d missing from %s", len(args.Values), sql)
 			}
 		}
