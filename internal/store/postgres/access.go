@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlstore"
@@ -11,15 +12,30 @@ import (
 // text[] argument, times as timestamptz, JSON as jsonb that pgx decodes itself.
 type dialect struct{}
 
+func (dialect) Param(n int) string                   { return "$" + strconv.Itoa(n) }
 func (dialect) AnyOf(column string) string           { return column + " = ANY($1)" }
 func (dialect) IDs(ids []string) any                 { return ids }
 func (dialect) JSONArrayLength(column string) string { return "jsonb_array_length(" + column + ")" }
 func (dialect) Time(dst *certsum.Time) any           { return timeCol{dst} }
 func (dialect) JSON(dst any) any                     { return dst }
+func (dialect) Int(expr string) string               { return "(" + expr + ")::integer" }
+func (dialect) NullTime(dst **certsum.Time) any      { return nullTimeCol{dst} }
+func (dialect) TimeArg(t certsum.Time) any           { return pgTime(t) }
+func (dialect) NullTimeArg(t *certsum.Time) any      { return pgNullTime(t) }
+func (dialect) Keys() sqlstore.Keys                  { return keys }
+
+// keys are PostgreSQL's key columns: every certification table is keyed by its id.
+var keys = sqlstore.Keys{Cert: "id", Summary: "id", Item: "id",
+	ItemCert: "cert_id", ItemSummary: "identity_summary_id", SummaryCert: "cert_id", AccessCert: "cert_id"}
 
 // pgQuerier adapts a pool or transaction of pgx to sqlstore.Querier.
 type pgQuerier struct{ q querier }
 
 func (p pgQuerier) Query(ctx context.Context, stmt string, args ...any) (sqlstore.Rows, error) {
 	return p.q.Query(ctx, stmt, args...)
+}
+
+func (p pgQuerier) Exec(ctx context.Context, stmt string, args ...any) (int64, error) {
+	tag, err := p.q.Exec(ctx, stmt, args...)
+	return tag.RowsAffected(), err
 }

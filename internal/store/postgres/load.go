@@ -1029,7 +1029,7 @@ func materialize(ctx context.Context, tx pgx.Tx, log *slog.Logger, campaignIDs [
 		{"identity summaries", `INSERT INTO identity_summaries (id, cert_id, identity_id, name, ` + counters + `)
 			SELECT st.id, st.cert_id, st.identity_id, st.name, ` + zeroCounters + `
 			FROM load_identity_summaries st
-			LEFT JOIN (SELECT identity_summary_id AS sid, ` + aggregates + `
+			LEFT JOIN (SELECT identity_summary_id AS sid, ` + sqlstore.Aggregates(dialect{}) + `
 				FROM review_items WHERE cert_id IN (SELECT id FROM load_certifications) GROUP BY identity_summary_id) a
 				ON a.sid = st.id`, nil},
 		{"certifications", `INSERT INTO certifications (id, campaign_id, name, reviewer_id, reviewer_type, phase, created,
@@ -1038,7 +1038,7 @@ func materialize(ctx context.Context, tx pgx.Tx, log *slog.Logger, campaignIDs [
 				st.due, st.signed, st.has_errors, st.error_message, st.reassignment, COALESCE(a.n, 0), COALESCE(a.done, 0),
 				` + zeroCounters + `
 			FROM load_certifications st
-			LEFT JOIN (SELECT cert_id, ` + counterList("s", true) + `, COUNT(*)::integer AS n,
+			LEFT JOIN (SELECT cert_id, ` + sqlstore.CounterSums(dialect{}, "s") + `, COUNT(*)::integer AS n,
 					(COUNT(*) FILTER (WHERE s.completed))::integer AS done
 				FROM identity_summaries s WHERE cert_id IN (SELECT id FROM load_certifications) GROUP BY cert_id) a
 				ON a.cert_id = st.id`, nil},

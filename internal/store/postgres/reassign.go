@@ -54,7 +54,7 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 		}
 		now := s.stamp()
 		led := newLedger()
-		led.cert(certID)
+		led.Cert(certID)
 		targetID, err := s.reassignTarget(ctx, tx, src, r, toName, now, led)
 		if err != nil {
 			return err
@@ -62,7 +62,7 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 		if err := moveItems(ctx, tx, certID, targetID, moving, led); err != nil {
 			return err
 		}
-		if err := led.apply(ctx, tx, now); err != nil {
+		if err := apply(ctx, tx, led, now); err != nil {
 			return err
 		}
 		s.log.Debug("reassigned review items", "from", certID, "to", targetID, "items", len(moving), "by", by)
@@ -174,7 +174,7 @@ func (s *Store) reassignTarget(ctx context.Context, tx pgx.Tx, src *certsum.Cert
 		if phase != certsum.PhaseActive {
 			return "", certsum.Conflictf("the certification of %s in this campaign is %s and cannot take reassigned items", r.ReassignTo, phase)
 		}
-		led.cert(id)
+		led.Cert(id)
 		return id, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
@@ -201,7 +201,7 @@ func (s *Store) reassignTarget(ctx context.Context, tx pgx.Tx, src *certsum.Cert
 		modified = $1 WHERE id = $2`, pgTime(now), src.Campaign.ID); err != nil {
 		return "", err
 	}
-	led.cert(id)
+	led.Cert(id)
 	return id, nil
 }
 
@@ -243,16 +243,16 @@ func moveItems(ctx context.Context, tx pgx.Tx, sourceID, targetID string, moving
 			var t tally
 			for _, it := range its {
 				t.Add(it.accessType, it.decision, 1)
-				led.accessItem(sourceID, it, it.decision, -1)
-				led.accessItem(targetID, it, it.decision, +1)
+				led.AccessItem(sourceID, it.access(), it.decision, -1)
+				led.AccessItem(targetID, it.access(), it.decision, +1)
 			}
-			sc, tc := led.cert(sourceID), led.cert(targetID)
-			sc.t.Plus(t.Neg())
-			tc.t.Plus(t)
-			sc.identities--
-			tc.identities++
-			sc.complete -= b2i(first.summaryDone)
-			tc.complete += b2i(first.summaryDone)
+			sc, tc := led.Cert(sourceID), led.Cert(targetID)
+			sc.T.Plus(t.Neg())
+			tc.T.Plus(t)
+			sc.Identities--
+			tc.Identities++
+			sc.Complete -= b2i(first.summaryDone)
+			tc.Complete += b2i(first.summaryDone)
 			continue
 		}
 		if targetSID == "" {
@@ -262,16 +262,16 @@ func moveItems(ctx context.Context, tx pgx.Tx, sourceID, targetID string, moving
 				return err
 			}
 			// A new summary has no items yet, so it starts out completed.
-			tc := led.cert(targetID)
-			tc.identities++
-			tc.complete++
+			tc := led.Cert(targetID)
+			tc.Identities++
+			tc.Complete++
 			targetDone = true
 		}
 		ids := make([]string, len(its))
 		for i, it := range its {
 			ids[i] = it.id
-			led.item(sourceID, sid, it.summaryDone, it, it.decision, -1)
-			led.item(targetID, targetSID, targetDone, it, it.decision, +1)
+			led.Item(sourceID, sid, it.summaryDone, it.access(), it.decision, -1)
+			led.Item(targetID, targetSID, targetDone, it.access(), it.decision, +1)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE review_items SET cert_id = $1, identity_summary_id = $2 WHERE id = ANY($3)`,
 			targetID, targetSID, ids); err != nil {

@@ -37,6 +37,12 @@ type itemRow struct {
 	rec          *certsum.Recommendation
 }
 
+// access is the access item of a review item, as the ledger counts it.
+func (it itemRow) access() sqlstore.ItemAccess {
+	return sqlstore.ItemAccess{Type: it.accessType, ID: it.accessID, Name: it.accessName,
+		EntSource: it.entSource, APSource: it.apSource}
+}
+
 // itemColumns are the columns scanItem reads; the query must join identity_summaries as s.
 const itemColumns = `i.id, i.cert_id, i.identity_summary_id, s.completed, s.identity_id, s.name,
 	i.access_type, i.access_id, i.access_name, i.ent_source_name, i.ap_source_name,
@@ -275,10 +281,10 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 			upRecs = append(upRecs, recText)
 			upPrev = append(upPrev, prev)
 			recIDs = append(recIDs, certsum.NewID())
-			led.cert(certID)
+			led.Cert(certID)
 			if it.decision != d.Decision {
-				led.item(certID, it.summaryID, it.summaryDone, it, it.decision, -1)
-				led.item(certID, it.summaryID, it.summaryDone, it, d.Decision, +1)
+				led.Item(certID, it.summaryID, it.summaryDone, it.access(), it.decision, -1)
+				led.Item(certID, it.summaryID, it.summaryDone, it.access(), d.Decision, +1)
 			}
 		}
 		now := s.stamp()
@@ -300,7 +306,7 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 				return fmt.Errorf("record decisions: %w", err)
 			}
 		}
-		if err := led.apply(ctx, tx, now); err != nil {
+		if err := apply(ctx, tx, led, now); err != nil {
 			return err
 		}
 		out, err = getCertification(ctx, tx, certID)

@@ -213,7 +213,7 @@ func nonNilStrings(s []string) []string {
 // readSummaries reads identity summaries with their counters under a condition on alias s
 // with one argument.
 func readSummaries(ctx context.Context, tx pgx.Tx, cond string, arg any) ([]certsum.SummaryRecord, error) {
-	rows, err := tx.Query(ctx, `SELECT s.id, s.name, s.identity_id, s.completed, `+counterList("s", false)+`
+	rows, err := tx.Query(ctx, `SELECT s.id, s.name, s.identity_id, s.completed, `+sqlstore.CounterList("s")+`
 		FROM identity_summaries s WHERE `+cond, arg)
 	if err != nil {
 		return nil, err
@@ -223,7 +223,7 @@ func readSummaries(ctx context.Context, tx pgx.Tx, cond string, arg any) ([]cert
 	for rows.Next() {
 		var r certsum.SummaryRecord
 		var t tally
-		dest := append([]any{&r.Summary.ID, &r.Summary.Name, &r.Summary.IdentityID, &r.Summary.Completed}, scanTally(&t)...)
+		dest := append([]any{&r.Summary.ID, &r.Summary.Name, &r.Summary.IdentityID, &r.Summary.Completed}, sqlstore.ScanTally(&t)...)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}

@@ -19,8 +19,8 @@ import (
 func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query.Expr) (*certsum.DecisionSummary, error) {
 	var t tally
 	if filter == nil {
-		err := s.pool.QueryRow(ctx, `SELECT `+counterList("c", false)+` FROM certifications c WHERE c.id = $1`, certID).
-			Scan(scanTally(&t)...)
+		err := s.pool.QueryRow(ctx, `SELECT `+sqlstore.CounterList("c")+` FROM certifications c WHERE c.id = $1`, certID).
+			Scan(sqlstore.ScanTally(&t)...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, certsum.NotFoundf("certification %q not found", certID)
 		}
@@ -42,8 +42,8 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 		if w != "" {
 			cond += " AND (" + w + ")"
 		}
-		return tx.QueryRow(ctx, `SELECT `+counterList("s", true)+` FROM identity_summaries s WHERE `+cond,
-			args.Values...).Scan(scanTally(&t)...)
+		return tx.QueryRow(ctx, `SELECT `+sqlstore.CounterSums(dialect{}, "s")+` FROM identity_summaries s WHERE `+cond,
+			args.Values...).Scan(sqlstore.ScanTally(&t)...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("decision summary: %w", err)

@@ -12,11 +12,21 @@ import (
 // array argument, times as text, JSON as text.
 type dialect struct{}
 
+func (dialect) Param(int) string                     { return "?" }
 func (dialect) AnyOf(column string) string           { return column + " IN (SELECT value FROM json_each(?))" }
 func (dialect) IDs(ids []string) any                 { return idList(ids) }
 func (dialect) JSONArrayLength(column string) string { return "json_array_length(" + column + ")" }
 func (dialect) Time(dst *certsum.Time) any           { return timeCol{dst} }
 func (dialect) JSON(dst any) any                     { return jsonCol{dst} }
+func (dialect) Int(expr string) string               { return expr }
+func (dialect) NullTime(dst **certsum.Time) any      { return nullTimeCol{dst} }
+func (dialect) TimeArg(t certsum.Time) any           { return timeText(t) }
+func (dialect) NullTimeArg(t *certsum.Time) any      { return nullTimeText(t) }
+func (dialect) Keys() sqlstore.Keys                  { return keys }
+
+// keys are SQLite's key columns: every certification table is keyed by an integer.
+var keys = sqlstore.Keys{Cert: "key", Summary: "key", Item: "key",
+	ItemCert: "cert_key", ItemSummary: "summary_key", SummaryCert: "cert_key", AccessCert: "cert_key"}
 
 // sqlQuerier adapts a connection, pool or transaction of database/sql to sqlstore.Querier.
 type sqlQuerier struct{ q querier }
@@ -27,6 +37,14 @@ func (s sqlQuerier) Query(ctx context.Context, stmt string, args ...any) (sqlsto
 		return nil, err
 	}
 	return sqlRows{rows}, nil
+}
+
+func (s sqlQuerier) Exec(ctx context.Context, stmt string, args ...any) (int64, error) {
+	res, err := s.q.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // sqlRows is *sql.Rows with the Close of sqlstore.Rows.

@@ -1057,26 +1057,6 @@ func (w *loadWriter) describe(it certsum.ItemData, identity string) (name string
 	return name, entSource, apSource, account, nil
 }
 
-// aggregates is the SELECT list that counts review items into the twelve counters, aliased
-// as the counter columns.
-var aggregates = func() string {
-	var parts []string
-	prefix := map[string]certsum.DtoType{"ent": certsum.TypeEntitlement, "ap": certsum.TypeAccessProfile,
-		"role": certsum.TypeRole, "acct": certsum.TypeAccount}
-	for _, col := range counterColumns {
-		p, kind, _ := strings.Cut(col, "_")
-		cond := fmt.Sprintf("access_type = '%s'", prefix[p])
-		switch kind {
-		case "approved":
-			cond += " AND decision IS 'APPROVE'"
-		case "revoked":
-			cond += " AND decision IS 'REVOKE'"
-		}
-		parts = append(parts, fmt.Sprintf("COALESCE(SUM(%s), 0) AS %s", cond, col))
-	}
-	return strings.Join(parts, ", ")
-}()
-
 // setFrom is "ent_total = a.ent_total, …".
 var setFrom = func() string {
 	parts := make([]string, len(counterColumns))
@@ -1131,14 +1111,14 @@ func recount(ctx context.Context, tx *sql.Tx, certKeys []int64, campaignIDs []st
 		args []any
 	}{
 		{"identity summaries", `UPDATE identity_summaries SET ` + setFrom + `
-			FROM (SELECT summary_key AS sk, ` + aggregates + `
+			FROM (SELECT summary_key AS sk, ` + sqlstore.Aggregates(dialect{}) + `
 				FROM review_items WHERE ` + certScope + ` GROUP BY summary_key) AS a
 			WHERE identity_summaries.key = a.sk`, arg(0)},
 		{"access summaries", `INSERT INTO access_summaries
 				(cert_key, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided) ` +
 			fmt.Sprintf(accessSummarySource, certScope), arg(0)},
 		{"certifications", `UPDATE certifications SET ` + setFrom + `, identities_total = a.n, identities_completed = a.done
-			FROM (SELECT cert_key, ` + counterList("s", true) + `, COUNT(*) AS n, SUM(s.completed) AS done
+			FROM (SELECT cert_key, ` + sqlstore.CounterSums(dialect{}, "s") + `, COUNT(*) AS n, SUM(s.completed) AS done
 				FROM identity_summaries s WHERE ` + certScope + ` GROUP BY cert_key) AS a
 			WHERE certifications.key = a.cert_key`, arg(0)},
 		{"campaigns", `UPDATE campaigns SET total_certifications = a.n, completed_certifications = a.signed

@@ -50,7 +50,7 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 		}
 		now := s.stamp()
 		led := newLedger()
-		led.cert(srcKey)
+		led.Cert(srcKey)
 		targetKey, targetID, err := s.reassignTarget(ctx, tx, src, r, toName, now, led)
 		if err != nil {
 			return err
@@ -58,7 +58,7 @@ func (s *Store) Reassign(ctx context.Context, certID, by string, r certsum.Revie
 		if err := moveItems(ctx, tx, srcKey, targetKey, moving, led); err != nil {
 			return err
 		}
-		if err := led.apply(ctx, tx, now); err != nil {
+		if err := apply(ctx, tx, led, now); err != nil {
 			return err
 		}
 		s.log.Debug("reassigned review items", "from", certID, "to", targetID, "items", len(moving), "by", by)
@@ -176,7 +176,7 @@ func (s *Store) reassignTarget(ctx context.Context, tx *sql.Tx, src *certsum.Cer
 		if phase != certsum.PhaseActive {
 			return 0, "", certsum.Conflictf("the certification of %s in this campaign is %s and cannot take reassigned items", r.ReassignTo, phase)
 		}
-		led.cert(key)
+		led.Cert(key)
 		return key, id, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
@@ -203,7 +203,7 @@ func (s *Store) reassignTarget(ctx context.Context, tx *sql.Tx, src *certsum.Cer
 		modified = ? WHERE id = ?`, timeText(now), src.Campaign.ID); err != nil {
 		return 0, "", err
 	}
-	led.cert(key)
+	led.Cert(key)
 	return key, id, nil
 }
 
@@ -252,16 +252,16 @@ func moveItems(ctx context.Context, tx *sql.Tx, source, target int64, moving []i
 			for _, it := range its {
 				t.Add(it.accessType, it.decision, 1)
 				neg.Add(it.accessType, it.decision, -1)
-				led.accessItem(source, it, it.decision, -1)
-				led.accessItem(target, it, it.decision, +1)
+				led.AccessItem(source, it.access(), it.decision, -1)
+				led.AccessItem(target, it.access(), it.decision, +1)
 			}
-			sc, tc := led.cert(source), led.cert(target)
-			sc.t.Plus(neg)
-			tc.t.Plus(t)
-			sc.identities--
-			tc.identities++
-			sc.complete -= b2i(first.summaryDone)
-			tc.complete += b2i(first.summaryDone)
+			sc, tc := led.Cert(source), led.Cert(target)
+			sc.T.Plus(neg)
+			tc.T.Plus(t)
+			sc.Identities--
+			tc.Identities++
+			sc.Complete -= b2i(first.summaryDone)
+			tc.Complete += b2i(first.summaryDone)
 			continue
 		}
 		if !found {
@@ -270,17 +270,17 @@ func moveItems(ctx context.Context, tx *sql.Tx, source, target int64, moving []i
 				return err
 			}
 			// A new summary has no items yet, so it starts out completed.
-			tc := led.cert(target)
-			tc.identities++
-			tc.complete++
+			tc := led.Cert(target)
+			tc.Identities++
+			tc.Complete++
 			targetDone = true
 		}
 		for _, it := range its {
 			if _, err := moveItem.ExecContext(ctx, target, targetSK, it.key); err != nil {
 				return err
 			}
-			led.item(source, sk, it.summaryDone, it, it.decision, -1)
-			led.item(target, targetSK, targetDone, it, it.decision, +1)
+			led.Item(source, sk, it.summaryDone, it.access(), it.decision, -1)
+			led.Item(target, targetSK, targetDone, it.access(), it.decision, +1)
 		}
 	}
 	return nil

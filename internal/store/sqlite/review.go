@@ -35,6 +35,12 @@ type itemRow struct {
 	rec          *string
 }
 
+// access is the access item of a review item, as the ledger counts it.
+func (it itemRow) access() sqlstore.ItemAccess {
+	return sqlstore.ItemAccess{Type: it.accessType, ID: it.accessID, Name: it.accessName,
+		EntSource: it.entSource, APSource: it.apSource}
+}
+
 // itemColumns are the columns scanItem reads; the query must join identity_summaries as s.
 const itemColumns = `i.key, i.id, i.cert_key, i.summary_key, s.completed, s.identity_id, s.name,
 	i.access_type, i.access_id, i.access_name, i.ent_source_name, i.ap_source_name,
@@ -83,8 +89,8 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		// an access type filter is.
 		var key int64
 		var t tally
-		err := tx.QueryRowContext(ctx, `SELECT c.key, `+counterList("c", false)+` FROM certifications c WHERE c.id = ?`,
-			certID).Scan(append([]any{&key}, scanTally(&t)...)...)
+		err := tx.QueryRowContext(ctx, `SELECT c.key, `+sqlstore.CounterList("c")+` FROM certifications c WHERE c.id = ?`,
+			certID).Scan(append([]any{&key}, sqlstore.ScanTally(&t)...)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return certsum.NotFoundf("certification %q not found", certID)
 		}
@@ -320,13 +326,13 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 				nullString(string(it.decision)), *d.Bulk, d.Comments, endDate, rec); err != nil {
 				return fmt.Errorf("record decision on %s: %w", d.ID, err)
 			}
-			led.cert(c.key)
+			led.Cert(c.key)
 			if it.decision != d.Decision {
-				led.item(c.key, it.summaryKey, it.summaryDone, it, it.decision, -1)
-				led.item(c.key, it.summaryKey, it.summaryDone, it, d.Decision, +1)
+				led.Item(c.key, it.summaryKey, it.summaryDone, it.access(), it.decision, -1)
+				led.Item(c.key, it.summaryKey, it.summaryDone, it.access(), d.Decision, +1)
 			}
 		}
-		if err := led.apply(ctx, tx, now); err != nil {
+		if err := apply(ctx, tx, led, now); err != nil {
 			return err
 		}
 		out, err = getCertification(ctx, tx, certID)

@@ -17,7 +17,7 @@ import (
 var _ certsum.SnapshotReader = (*Store)(nil)
 
 // summaryCounters are the twelve counter columns of identity_summaries under alias s.
-var summaryCounters = counterList("s", false)
+var summaryCounters = sqlstore.CounterList("s")
 
 // ReadCertification reads a certification's identity summaries (with counters), distinct
 // access items (with details and counters), the reviewing group's members and, when items is
@@ -210,7 +210,7 @@ func readSummaries(ctx context.Context, tx *sql.Tx, cond string, arg any) ([]cer
 	for rows.Next() {
 		var r certsum.SummaryRecord
 		var t tally
-		dest := append([]any{&r.Summary.ID, &r.Summary.Name, &r.Summary.IdentityID, &r.Summary.Completed}, scanTally(&t)...)
+		dest := append([]any{&r.Summary.ID, &r.Summary.Name, &r.Summary.IdentityID, &r.Summary.Completed}, sqlstore.ScanTally(&t)...)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}

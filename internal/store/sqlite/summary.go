@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlq"
@@ -13,37 +12,14 @@ import (
 	"github.com/certsum/certsum/query"
 )
 
-// counterList is "a.ent_total, a.ent_approved, …" over alias a for reading a tally, or with
-// sum their sums, named after the columns.
-func counterList(alias string, sum bool) string {
-	parts := make([]string, len(counterColumns))
-	for i, c := range counterColumns {
-		if sum {
-			parts[i] = "COALESCE(SUM(" + alias + "." + c + "), 0) AS " + c
-		} else {
-			parts[i] = alias + "." + c
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// scanTally returns Scan destinations for the twelve counters of t.
-func scanTally(t *tally) []any {
-	d := make([]any, 0, 12)
-	for i := range t {
-		d = append(d, &t[i][0], &t[i][1], &t[i][2])
-	}
-	return d
-}
-
 // DecisionSummary counts a certification's decisions by access type from the stored
 // counters: the certification's own row when unfiltered, otherwise the sum over the identity
 // summaries that match filter (certsum.DecisionSummarySchema). Errors: not_found, invalid.
 func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query.Expr) (*certsum.DecisionSummary, error) {
 	var t tally
 	if filter == nil {
-		err := s.read.QueryRowContext(ctx, `SELECT `+counterList("c", false)+` FROM certifications c WHERE c.id = ?`, certID).
-			Scan(scanTally(&t)...)
+		err := s.read.QueryRowContext(ctx, `SELECT `+sqlstore.CounterList("c")+` FROM certifications c WHERE c.id = ?`, certID).
+			Scan(sqlstore.ScanTally(&t)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, certsum.NotFoundf("certification %q not found", certID)
 		}
@@ -67,9 +43,9 @@ func (s *Store) DecisionSummary(ctx context.Context, certID string, filter query
 		join += " AND (" + w + ")"
 	}
 	var key int64
-	err = s.read.QueryRowContext(ctx, `SELECT c.key, `+counterList("s", true)+`
+	err = s.read.QueryRowContext(ctx, `SELECT c.key, `+sqlstore.CounterSums(dialect{}, "s")+`
 		FROM certifications c LEFT JOIN identity_summaries s ON `+join+`
-		WHERE c.id = `+args.Add(certID)+` GROUP BY c.key`, args.Values...).Scan(append([]any{&key}, scanTally(&t)...)...)
+		WHERE c.id = `+args.Add(certID)+` GROUP BY c.key`, args.Values...).Scan(append([]any{&key}, sqlstore.ScanTally(&t)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, certsum.NotFoundf("certification %q not found", certID)
 	}

@@ -15,36 +15,6 @@ type AccessItem struct {
 	AccountID string
 }
 
-// Querier runs a query of the dialect's SQL; both drivers' transactions and pools are
-// adapted to it by their backend.
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (Rows, error)
-}
-
-// Rows is a result set as both drivers offer it.
-type Rows interface {
-	Next() bool
-	Scan(dest ...any) error
-	Err() error
-	Close()
-}
-
-// Dialect is what the shared SQL needs of a backend's dialect and driver.
-type Dialect interface {
-	// AnyOf returns a condition that column is one of the ids passed as the query's only
-	// argument (through IDs).
-	AnyOf(column string) string
-	// IDs turns ids into the argument AnyOf expects.
-	IDs(ids []string) any
-	// JSONArrayLength returns the expression of the length of a JSON array column.
-	JSONArrayLength(column string) string
-	// Time returns a scan destination that reads a stored time into dst.
-	Time(dst *certsum.Time) any
-	// JSON returns a scan destination that decodes a nullable JSON column into dst, a
-	// pointer to a pointer (left nil for NULL).
-	JSON(dst any) any
-}
-
 // Details holds the inventory objects behind a page of access items, loaded with one query
 // per kind however long the page is.
 type Details struct {

@@ -1,6 +1,11 @@
 package sqlstore
 
-import "github.com/certsum/certsum"
+import (
+	"context"
+	"fmt"
+
+	"github.com/certsum/certsum"
+)
 
 // Kinds of stored counters a verification recounts, as certsum.Drift names them.
 const (
@@ -42,4 +47,258 @@ func (r *Recount) Check(kind, id, counter string, stored, actual int) bool {
 	}
 	r.Report(kind, id, counter, stored, actual)
 	return true
+}
+
+// Verify recounts every stored counter from the review items (identity summaries, access
+// summaries, certifications, campaigns) in the transaction q and returns each difference.
+// With fix, it writes the recounted values in the same transaction, so what it reports is
+// exactly what it repaired; the caller has taken whatever locks keep the rows still.
+func Verify[K Key](ctx context.Context, q Querier, dl Dialect, fix bool) ([]certsum.Drift, error) {
+	v := &verifier[K]{ctx: ctx, q: q, dl: dl, k: dl.Keys(), fix: fix}
+	if err := v.summaries(); err != nil {
+		return nil, fmt.Errorf("identity summaries: %w", err)
+	}
+	if err := v.certifications(); err != nil {
+		return nil, fmt.Errorf("certifications: %w", err)
+	}
+	if err := v.access(); err != nil {
+		return nil, fmt.Errorf("access summaries: %w", err)
+	}
+	if err := v.campaigns(); err != nil {
+		return nil, fmt.Errorf("campaigns: %w", err)
+	}
+	if v.Drifts == nil {
+		return []certsum.Drift{}, nil
+	}
+	return v.Drifts, nil
+}
+
+type verifier[K Key] struct {
+	ctx context.Context
+	q   Querier
+	dl  Dialect
+	k   Keys
+	fix bool
+	Recount
+	// certs holds each certification's recount (by key), built from its identity summaries'
+	// recounts.
+	certs map[K]*CertDelta
+}
+
+// each runs a query and calls fn for each row.
+func (v *verifier[K]) each(stmt string, fn func(Rows) error) error {
+	rows, err := v.q.Query(v.ctx, stmt)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (v *verifier[K]) summaries() error {
+	type fixRow struct {
+		key K
+		t   certsum.Tally
+	}
+	var fixes []fixRow
+	v.certs = map[K]*CertDelta{}
+	err := v.each(`SELECT s.`+v.k.Summary+`, s.id, s.`+v.k.SummaryCert+`, `+CounterList("s")+`, `+CounterList("a")+`
+		FROM identity_summaries s
+		LEFT JOIN (SELECT `+v.k.ItemSummary+` AS sk, `+Aggregates(v.dl)+` FROM review_items GROUP BY `+v.k.ItemSummary+`) a
+			ON a.sk = s.`+v.k.Summary+`
+		ORDER BY s.`+v.k.SummaryCert+`, s.id`, func(rows Rows) error {
+		var key, cert K
+		var id string
+		var stored, actual certsum.Tally
+		var counted [12]*int
+		dest := append([]any{&key, &id, &cert}, ScanTally(&stored)...)
+		for i := range counted {
+			dest = append(dest, &counted[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		for i, n := range counted {
+			if n != nil {
+				actual[i/3][i%3] = *n
+			}
+		}
+		if v.Compare(KindIdentitySummary, id, stored, actual) {
+			fixes = append(fixes, fixRow{key, actual})
+		}
+		c := v.certs[cert]
+		if c == nil {
+			c = &CertDelta{}
+			v.certs[cert] = c
+		}
+		c.T.Plus(actual)
+		c.Identities++
+		c.Complete += B2I(actual.Decided() == actual.Total())
+		return nil
+	})
+	if err != nil || !v.fix {
+		return err
+	}
+	for _, f := range fixes {
+		if _, err := v.q.Exec(v.ctx, `UPDATE identity_summaries SET `+SetCounters(v.dl, 1, false)+
+			` WHERE `+v.k.Summary+` = `+v.dl.Param(13), append(TallyArgs(f.t), f.key)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *verifier[K]) certifications() error {
+	type fixRow struct {
+		key K
+		r   CertDelta
+	}
+	var fixes []fixRow
+	err := v.each(`SELECT `+v.k.Cert+`, id, `+CounterList("c")+`, identities_total, identities_completed
+		FROM certifications c ORDER BY id`, func(rows Rows) error {
+		var key K
+		var id string
+		var stored certsum.Tally
+		var identities, complete int
+		if err := rows.Scan(append(append([]any{&key, &id}, ScanTally(&stored)...), &identities, &complete)...); err != nil {
+			return err
+		}
+		actual := CertDelta{}
+		if r := v.certs[key]; r != nil {
+			actual = *r
+		}
+		differ := v.Compare(KindCertification, id, stored, actual.T)
+		differ = v.Check(KindCertification, id, "identitiesTotal", identities, actual.Identities) || differ
+		differ = v.Check(KindCertification, id, "identitiesCompleted", complete, actual.Complete) || differ
+		if differ {
+			fixes = append(fixes, fixRow{key, actual})
+		}
+		return nil
+	})
+	if err != nil || !v.fix {
+		return err
+	}
+	for _, f := range fixes {
+		if _, err := v.q.Exec(v.ctx, `UPDATE certifications SET `+SetCounters(v.dl, 1, false)+`,
+			identities_total = `+v.dl.Param(13)+`, identities_completed = `+v.dl.Param(14)+`, version = version + 1
+			WHERE `+v.k.Cert+` = `+v.dl.Param(15),
+			append(TallyArgs(f.r.T), f.r.Identities, f.r.Complete, f.key)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *verifier[K]) access() error {
+	type fixRow struct {
+		key            AccessKey[K]
+		name           string
+		ent, ap        *string
+		total, decided int
+	}
+	var fixes []fixRow
+	ac, ic := v.k.AccessCert, v.k.ItemCert
+	err := v.each(`WITH actual AS (
+			SELECT `+ic+` AS cert, access_type, access_id, MIN(access_name) AS name, MIN(ent_source_name) AS ent_source_name,
+				MIN(ap_source_name) AS ap_source_name, `+v.dl.Int("COUNT(*)")+` AS total, `+v.dl.Int("COUNT(decision)")+` AS decided
+			FROM review_items WHERE access_type <> 'ACCOUNT' GROUP BY `+ic+`, access_type, access_id)
+		SELECT c.id, x.cert, x.access_type, x.access_id, x.name, x.ent_source_name, x.ap_source_name,
+			x.stored_total, x.stored_decided, x.total, x.decided
+		FROM (
+			SELECT a.cert, a.access_type, a.access_id, a.name, a.ent_source_name, a.ap_source_name,
+				st.items_total AS stored_total, st.items_decided AS stored_decided, a.total, a.decided
+			FROM actual a LEFT JOIN access_summaries st
+				ON st.`+ac+` = a.cert AND st.access_type = a.access_type AND st.access_id = a.access_id
+			UNION ALL
+			SELECT st.`+ac+`, st.access_type, st.access_id, st.name, st.ent_source_name, st.ap_source_name,
+				st.items_total, st.items_decided, 0, 0
+			FROM access_summaries st
+			WHERE st.access_type = 'ACCOUNT' OR NOT EXISTS (SELECT 1 FROM review_items i
+				WHERE i.`+ic+` = st.`+ac+` AND i.access_type = st.access_type AND i.access_id = st.access_id)
+		) x JOIN certifications c ON c.`+v.k.Cert+` = x.cert
+		WHERE x.stored_total IS DISTINCT FROM x.total OR x.stored_decided IS DISTINCT FROM x.decided
+		ORDER BY c.id, x.access_type, x.access_id`, func(rows Rows) error {
+		var f fixRow
+		var certID string
+		var storedTotal, storedDecided *int
+		if err := rows.Scan(&certID, &f.key.Cert, &f.key.Type, &f.key.ID, &f.name, &f.ent, &f.ap,
+			&storedTotal, &storedDecided, &f.total, &f.decided); err != nil {
+			return err
+		}
+		id := certID + "/" + string(f.key.Type) + "/" + f.key.ID
+		st, sd := 0, 0
+		if storedTotal != nil {
+			st = *storedTotal
+		}
+		if storedDecided != nil {
+			sd = *storedDecided
+		}
+		if storedTotal == nil || st != f.total {
+			v.Report(KindAccessSummary, id, "itemsTotal", st, f.total)
+		}
+		v.Check(KindAccessSummary, id, "itemsDecided", sd, f.decided)
+		fixes = append(fixes, f)
+		return nil
+	})
+	if err != nil || !v.fix {
+		return err
+	}
+	p := func(n int) string { return v.dl.Param(n) }
+	for _, f := range fixes {
+		var err error
+		if f.total == 0 {
+			_, err = v.q.Exec(v.ctx, `DELETE FROM access_summaries WHERE `+ac+` = `+p(1)+` AND access_type = `+p(2)+
+				` AND access_id = `+p(3), f.key.Cert, f.key.Type, f.key.ID)
+		} else {
+			_, err = v.q.Exec(v.ctx, `INSERT INTO access_summaries
+				(`+ac+`, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
+				VALUES (`+Params(v.dl, 1, 8)+`)
+				ON CONFLICT (`+ac+`, access_type, access_id) DO UPDATE SET
+					items_total = excluded.items_total, items_decided = excluded.items_decided`,
+				f.key.Cert, f.key.Type, f.key.ID, f.name, f.ent, f.ap, f.total, f.decided)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *verifier[K]) campaigns() error {
+	type fixRow struct {
+		id              string
+		total, complete int
+	}
+	var fixes []fixRow
+	err := v.each(`SELECT k.id, k.total_certifications, k.completed_certifications,
+			`+v.dl.Int("COUNT(c.id)")+`, `+v.dl.Int("COALESCE(SUM(CASE WHEN c.phase = 'SIGNED' THEN 1 ELSE 0 END), 0)")+`
+		FROM campaigns k LEFT JOIN certifications c ON c.campaign_id = k.id
+		GROUP BY k.id, k.total_certifications, k.completed_certifications ORDER BY k.id`, func(rows Rows) error {
+		var id string
+		var storedTotal, storedComplete, total, complete int
+		if err := rows.Scan(&id, &storedTotal, &storedComplete, &total, &complete); err != nil {
+			return err
+		}
+		differ := v.Check(KindCampaign, id, "totalCertifications", storedTotal, total)
+		differ = v.Check(KindCampaign, id, "completedCertifications", storedComplete, complete) || differ
+		if differ {
+			fixes = append(fixes, fixRow{id, total, complete})
+		}
+		return nil
+	})
+	if err != nil || !v.fix {
+		return err
+	}
+	for _, f := range fixes {
+		if _, err := v.q.Exec(v.ctx, `UPDATE campaigns SET total_certifications = `+v.dl.Param(1)+
+			`, completed_certifications = `+v.dl.Param(2)+` WHERE id = `+v.dl.Param(3), f.total, f.complete, f.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
