@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
 	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
@@ -23,6 +24,8 @@ func (dialect) NullTime(dst **certsum.Time) any      { return nullTimeCol{dst} }
 func (dialect) TimeArg(t certsum.Time) any           { return pgTime(t) }
 func (dialect) NullTimeArg(t *certsum.Time) any      { return pgNullTime(t) }
 func (dialect) Keys() sqlstore.Keys                  { return keys }
+func (dialect) SQLQ() sqlq.Dialect                   { return sqlq.Postgres }
+func (dialect) ForUpdate(of string) string           { return " FOR NO KEY UPDATE OF " + of }
 
 // keys are PostgreSQL's key columns: every certification table is keyed by its id.
 var keys = sqlstore.Keys{Cert: "id", Summary: "id", Item: "id",

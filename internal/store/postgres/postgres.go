@@ -41,6 +41,8 @@ type Options struct {
 // Store is a certsum.Store on one PostgreSQL database (or one schema of it). It is safe for
 // concurrent use, and any number of Stores, in one process or many, may share the database.
 type Store struct {
+	core // the methods both backends share
+
 	pool   *pgxpool.Pool
 	now    func() time.Time
 	log    *slog.Logger
@@ -60,6 +62,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{now: opts.Now, log: opts.Logger, schema: schema}
+	s.core.B = backend{s: s}
 	if s.now == nil {
 		s.now = time.Now
 	}

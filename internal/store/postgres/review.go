@@ -216,7 +216,7 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 		if err != nil {
 			return err
 		}
-		if err := certsum.CheckComments(c.requirement, ds); err != nil {
+		if err := certsum.CheckComments(c.Requirement, ds); err != nil {
 			return err
 		}
 		ids := make([]string, len(ds))
@@ -236,8 +236,8 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 		if len(missing) > 0 {
 			return certsum.Errorf(certsum.CodeReference, "review items not found in certification %s: %s", certID, strings.Join(missing, ", "))
 		}
-		if c.phase != certsum.PhaseActive {
-			return certsum.Conflictf("certification %q is %s; decisions can be made only while it is ACTIVE", certID, c.phase)
+		if c.Phase != certsum.PhaseActive {
+			return certsum.Conflictf("certification %q is %s; decisions can be made only while it is ACTIVE", certID, c.Phase)
 		}
 		var (
 			upIDs, upDecisions, recIDs []string

@@ -109,14 +109,14 @@ func (s *Store) ReadCertificationIndex(ctx context.Context) ([]certsum.IndexedCe
 	var out []certsum.IndexedCertification
 	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
 		out = nil
-		rows, err := tx.Query(ctx, `SELECT c.version, `+certSelect[len("SELECT "):])
+		rows, err := tx.Query(ctx, `SELECT c.version, `+sqlstore.CertSelect[len("SELECT "):])
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var v int64
-			c, err := scanCertification(prefixScanner{rows, &v})
+			c, err := sqlstore.ScanCertification(dialect{}, prefixScanner{rows, &v})
 			if err != nil {
 				return err
 			}
@@ -159,8 +159,8 @@ func (p prefixScanner) Scan(dest ...any) error {
 // readCertHead reads the certification row, its version and its reviewing group's members.
 func readCertHead(ctx context.Context, tx pgx.Tx, certID string) (*certsum.CertificationSnapshot, error) {
 	var v int64
-	c, err := scanCertification(prefixScanner{tx.QueryRow(ctx,
-		`SELECT c.version, `+certSelect[len("SELECT "):]+` WHERE c.id = $1`, certID), &v})
+	c, err := sqlstore.ScanCertification(dialect{}, prefixScanner{tx.QueryRow(ctx,
+		`SELECT c.version, `+sqlstore.CertSelect[len("SELECT "):]+` WHERE c.id = $1`, certID), &v})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, certsum.NotFoundf("certification %q not found", certID)
 	}

@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strconv"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
 	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
@@ -12,7 +14,7 @@ import (
 // array argument, times as text, JSON as text.
 type dialect struct{}
 
-func (dialect) Param(int) string                     { return "?" }
+func (dialect) Param(n int) string                   { return "?" + strconv.Itoa(n) }
 func (dialect) AnyOf(column string) string           { return column + " IN (SELECT value FROM json_each(?))" }
 func (dialect) IDs(ids []string) any                 { return idList(ids) }
 func (dialect) JSONArrayLength(column string) string { return "json_array_length(" + column + ")" }
@@ -23,6 +25,8 @@ func (dialect) NullTime(dst **certsum.Time) any      { return nullTimeCol{dst} }
 func (dialect) TimeArg(t certsum.Time) any           { return timeText(t) }
 func (dialect) NullTimeArg(t *certsum.Time) any      { return nullTimeText(t) }
 func (dialect) Keys() sqlstore.Keys                  { return keys }
+func (dialect) SQLQ() sqlq.Dialect                   { return sqlq.SQLite }
+func (dialect) ForUpdate(string) string              { return "" } // the write transaction holds the database
 
 // keys are SQLite's key columns: every certification table is keyed by an integer.
 var keys = sqlstore.Keys{Cert: "key", Summary: "key", Item: "key",

@@ -89,7 +89,7 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 		// an access type filter is.
 		var key int64
 		var t tally
-		err := tx.QueryRowContext(ctx, `SELECT c.key, `+sqlstore.CounterList("c")+` FROM certifications c WHERE c.id = ?`,
+		err := tx.QueryRowContext(ctx, `SELECT c.Key, `+sqlstore.CounterList("c")+` FROM certifications c WHERE c.ID = ?`,
 			certID).Scan(append([]any{&key}, sqlstore.ScanTally(&t)...)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return certsum.NotFoundf("certification %q not found", certID)
@@ -269,7 +269,7 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 		if err != nil {
 			return err
 		}
-		if err := certsum.CheckComments(c.requirement, ds); err != nil {
+		if err := certsum.CheckComments(c.Requirement, ds); err != nil {
 			return err
 		}
 		ids := make([]string, len(ds))
@@ -282,15 +282,15 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 		}
 		var missing []string
 		for _, id := range ids {
-			if it, ok := items[id]; !ok || it.certKey != c.key {
+			if it, ok := items[id]; !ok || it.certKey != c.Key {
 				missing = append(missing, id)
 			}
 		}
 		if len(missing) > 0 {
 			return certsum.Errorf(certsum.CodeReference, "review items not found in certification %s: %s", certID, strings.Join(missing, ", "))
 		}
-		if c.phase != certsum.PhaseActive {
-			return certsum.Conflictf("certification %q is %s; decisions can be made only while it is ACTIVE", certID, c.phase)
+		if c.Phase != certsum.PhaseActive {
+			return certsum.Conflictf("certification %q is %s; decisions can be made only while it is ACTIVE", certID, c.Phase)
 		}
 		now := s.stamp()
 		nowText := timeText(now)
@@ -322,14 +322,14 @@ func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.Revi
 			if _, err := upd.ExecContext(ctx, string(d.Decision), d.Comments, endDate, *d.Bulk, rec, d.ID); err != nil {
 				return fmt.Errorf("update review item %s: %w", d.ID, err)
 			}
-			if _, err := audit.ExecContext(ctx, certsum.NewID(), c.id, it.id, by, nowText, string(d.Decision),
+			if _, err := audit.ExecContext(ctx, certsum.NewID(), c.ID, it.id, by, nowText, string(d.Decision),
 				nullString(string(it.decision)), *d.Bulk, d.Comments, endDate, rec); err != nil {
 				return fmt.Errorf("record decision on %s: %w", d.ID, err)
 			}
-			led.Cert(c.key)
+			led.Cert(c.Key)
 			if it.decision != d.Decision {
-				led.Item(c.key, it.summaryKey, it.summaryDone, it.access(), it.decision, -1)
-				led.Item(c.key, it.summaryKey, it.summaryDone, it.access(), d.Decision, +1)
+				led.Item(c.Key, it.summaryKey, it.summaryDone, it.access(), it.decision, -1)
+				led.Item(c.Key, it.summaryKey, it.summaryDone, it.access(), d.Decision, +1)
 			}
 		}
 		if err := apply(ctx, tx, led, now); err != nil {

@@ -108,14 +108,14 @@ func (s *Store) ReadChanges(ctx context.Context, certID string, itemIDs []string
 func (s *Store) ReadCertificationIndex(ctx context.Context) ([]certsum.IndexedCertification, error) {
 	var out []certsum.IndexedCertification
 	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT c.version, `+certSelect[len("SELECT "):])
+		rows, err := tx.QueryContext(ctx, `SELECT c.version, `+sqlstore.CertSelect[len("SELECT "):])
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var v int64
-			c, err := scanCertification(prefixScanner{rows, &v})
+			c, err := sqlstore.ScanCertification(dialect{}, prefixScanner{rows, &v})
 			if err != nil {
 				return err
 			}
@@ -154,8 +154,8 @@ func (p prefixScanner) Scan(dest ...any) error {
 // readCertHead reads the certification row, its version and its reviewing group's members.
 func readCertHead(ctx context.Context, tx *sql.Tx, certID string) (*certsum.CertificationSnapshot, error) {
 	var v int64
-	c, err := scanCertification(prefixScanner{tx.QueryRowContext(ctx,
-		`SELECT c.version, `+certSelect[len("SELECT "):]+` WHERE c.id = ?`, certID), &v})
+	c, err := sqlstore.ScanCertification(dialect{}, prefixScanner{tx.QueryRowContext(ctx,
+		`SELECT c.version, `+sqlstore.CertSelect[len("SELECT "):]+` WHERE c.id = ?`, certID), &v})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, certsum.NotFoundf("certification %q not found", certID)
 	}

@@ -53,6 +53,8 @@ type Options struct {
 
 // Store is a certsum.Store on one SQLite file. It is safe for concurrent use.
 type Store struct {
+	core // the methods both backends share
+
 	read  *sql.DB // pool of read-only connections
 	write *sql.DB // exactly one connection; every transaction begins IMMEDIATE
 	now   func() time.Time
@@ -97,6 +99,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 	}
 	s := &Store{now: opts.Now, log: opts.Logger}
+	s.core.B = backend{s: s}
 	if s.now == nil {
 		s.now = time.Now
 	}

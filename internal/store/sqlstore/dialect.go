@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlq"
 )
 
 // Querier runs the dialect's SQL; both drivers' transactions and pools are adapted to it by
@@ -66,6 +67,12 @@ type Dialect interface {
 	JSON(dst any) any
 	// Keys names the columns that key the certification tables.
 	Keys() Keys
+	// SQLQ is the dialect in which sqlq writes filters and sorts.
+	SQLQ() sqlq.Dialect
+	// ForUpdate is the clause that locks the rows of table alias of a SELECT for the rest of
+	// the write transaction ("" where the write transaction already excludes every other
+	// writer).
+	ForUpdate(of string) string
 }
 
 // Keys names the key columns of the certification tables, which differ between the
