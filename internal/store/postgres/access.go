@@ -14,7 +14,7 @@ import (
 type dialect struct{}
 
 func (dialect) Param(n int) string                   { return "$" + strconv.Itoa(n) }
-func (dialect) AnyOf(column string) string           { return column + " = ANY($1)" }
+func (dialect) AnyOf(column string, n int) string    { return column + " = ANY($" + strconv.Itoa(n) + ")" }
 func (dialect) IDs(ids []string) any                 { return ids }
 func (dialect) JSONArrayLength(column string) string { return "jsonb_array_length(" + column + ")" }
 func (dialect) Time(dst *certsum.Time) any           { return timeCol{dst} }

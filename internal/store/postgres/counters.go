@@ -68,27 +68,14 @@ func counterArrays(ids []string, ts []tally) []any {
 	return args
 }
 
-// ledger collects the counter changes of one write; PostgreSQL names rows by their ids.
-type ledger = sqlstore.Ledger[string]
-
-func newLedger() *ledger { return sqlstore.NewLedger[string]() }
-
-var b2i = sqlstore.B2I
-
 // accessKey names one access summary row.
 type accessKey = sqlstore.AccessKey[string]
 
-// ledgerWriter writes a ledger with one set-based statement per table (unnest of arrays),
+// writes writes a ledger with one set-based statement per table (unnest of arrays),
 // so a write costs the same few round trips however many rows it touches.
-type ledgerWriter struct{ tx pgx.Tx }
+type writes struct{ tx pgx.Tx }
 
-// apply writes every change a ledger collected (sqlstore.Ledger.Apply). The caller holds
-// the locks of every certification in the ledger.
-func apply(ctx context.Context, tx pgx.Tx, l *ledger, now certsum.Time) error {
-	return l.Apply(ctx, ledgerWriter{tx}, now)
-}
-
-func (w ledgerWriter) AddCertification(ctx context.Context, id string, d sqlstore.CertDelta, now certsum.Time) error {
+func (w writes) AddCertification(ctx context.Context, id string, d sqlstore.CertDelta, now certsum.Time) error {
 	args := counterArrays([]string{id}, []tally{d.T})
 	args = append(args, d.Identities, d.Complete, pgTime(now))
 	tag, err := w.tx.Exec(ctx, `UPDATE certifications c SET `+addFrom("c")+`,
@@ -104,7 +91,7 @@ func (w ledgerWriter) AddCertification(ctx context.Context, id string, d sqlstor
 	return nil
 }
 
-func (w ledgerWriter) AddSummaries(ctx context.Context, ids []string, ts []tally) ([]sqlstore.SummaryState, error) {
+func (w writes) AddSummaries(ctx context.Context, ids []string, ts []tally) ([]sqlstore.SummaryState, error) {
 	rows, err := w.tx.Query(ctx, `UPDATE identity_summaries s SET `+addFrom("s")+`
 		FROM `+unnestCounters+` WHERE s.id = d.id RETURNING s.id, s.items_total, s.completed`, counterArrays(ids, ts)...)
 	if err != nil {
@@ -135,7 +122,7 @@ func (w ledgerWriter) AddSummaries(ctx context.Context, ids []string, ts []tally
 	return out, nil
 }
 
-func (w ledgerWriter) DeleteSummaries(ctx context.Context, ids []string) error {
+func (w writes) DeleteSummaries(ctx context.Context, ids []string) error {
 	_, err := w.tx.Exec(ctx, `DELETE FROM identity_summaries WHERE id = ANY($1)`, ids)
 	return err
 }
@@ -149,7 +136,7 @@ func accessArrays(keys []accessKey) (certs, types, ids []string) {
 	return certs, types, ids
 }
 
-func (w ledgerWriter) AddAccess(ctx context.Context, keys []accessKey, ds []*sqlstore.AccessDelta) ([]int, error) {
+func (w writes) AddAccess(ctx context.Context, keys []accessKey, ds []*sqlstore.AccessDelta) ([]int, error) {
 	n := len(keys)
 	certs, types, ids := accessArrays(keys)
 	names, ents, aps := make([]string, n), make([]*string, n), make([]*string, n)
@@ -190,7 +177,7 @@ func (w ledgerWriter) AddAccess(ctx context.Context, keys []accessKey, ds []*sql
 	return out, nil
 }
 
-func (w ledgerWriter) DeleteAccess(ctx context.Context, keys []accessKey) error {
+func (w writes) DeleteAccess(ctx context.Context, keys []accessKey) error {
 	certs, types, ids := accessArrays(keys)
 	_, err := w.tx.Exec(ctx, `DELETE FROM access_summaries a USING unnest($1::text[], $2::text[], $3::text[]) AS g(cert_id, access_type, access_id)
 		WHERE a.cert_id = g.cert_id AND a.access_type = g.access_type AND a.access_id = g.access_id`, certs, types, ids)

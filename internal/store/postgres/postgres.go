@@ -62,7 +62,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{now: opts.Now, log: opts.Logger, schema: schema}
-	s.core.B = backend{s: s}
+	s.core = core{B: backend{s: s}, W: writesIn}
 	if s.now == nil {
 		s.now = time.Now
 	}

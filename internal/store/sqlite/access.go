@@ -14,8 +14,10 @@ import (
 // array argument, times as text, JSON as text.
 type dialect struct{}
 
-func (dialect) Param(n int) string                   { return "?" + strconv.Itoa(n) }
-func (dialect) AnyOf(column string) string           { return column + " IN (SELECT value FROM json_each(?))" }
+func (dialect) Param(n int) string { return "?" + strconv.Itoa(n) }
+func (dialect) AnyOf(column string, n int) string {
+	return column + " IN (SELECT value FROM json_each(?" + strconv.Itoa(n) + "))"
+}
 func (dialect) IDs(ids []string) any                 { return idList(ids) }
 func (dialect) JSONArrayLength(column string) string { return "json_array_length(" + column + ")" }
 func (dialect) Time(dst *certsum.Time) any           { return timeCol{dst} }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlstore"
@@ -27,6 +28,31 @@ func (b backend) WriteTx(ctx context.Context, fn func(sqlstore.Querier) error) e
 	return b.s.inTx(ctx, func(tx *sql.Tx) error { return fn(sqlQuerier{tx}) })
 }
 
-func (b backend) Translate(err error) error     { return b.s.translate(err) }
-func (b backend) Now() certsum.Time             { return b.s.stamp() }
-func (b backend) Debug(msg string, args ...any) { b.s.log.Debug(msg, args...) }
+func (b backend) Translate(err error) error { return b.s.translate(err) }
+func (b backend) Now() certsum.Time         { return b.s.stamp() }
+func (b backend) Log() *slog.Logger         { return b.s.log }
+
+// PermissionSource numbers an entitlement's permissions by their position in the stored
+// JSON array.
+func (backend) PermissionSource() string {
+	return `(SELECT CAST(je.key AS INTEGER) AS id,
+	COALESCE(json_extract(je.value, '$.target'), '') AS target,
+	COALESCE(json_extract(je.value, '$.rights'), '[]') AS rights
+	FROM entitlements e, json_each(e.permissions) je WHERE e.id = %s) p`
+}
+
+// writesIn returns SQLite's writes in the write transaction tx.
+func writesIn(tx sqlstore.Querier) sqlstore.Writes[int64] {
+	return writes{tx.(sqlQuerier).q.(*sql.Tx)}
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner = sqlstore.Scanner
+
+// certState is what the write paths need to know about a certification before they change it.
+type certState = sqlstore.CertState[int64]
+
+// certKey returns the integer key of a certification, or not_found.
+func certKey(ctx context.Context, q querier, certID string) (int64, error) {
+	return sqlstore.CertKey[int64](ctx, sqlQuerier{q}, dialect{}, certID)
+}

@@ -18,23 +18,13 @@ var typeIndex = certsum.TallyIndex
 // counterColumns are the stored counter columns in tally order.
 var counterColumns = sqlstore.CounterColumns
 
-// ledger collects the counter changes of one write; SQLite names rows by integer keys.
-type ledger = sqlstore.Ledger[int64]
-
-func newLedger() *ledger { return sqlstore.NewLedger[int64]() }
-
 var b2i = sqlstore.B2I
 
-// ledgerWriter writes a ledger with one prepared statement per table, row by row: SQLite runs
+// writes writes a ledger with one prepared statement per table, row by row: SQLite runs
 // them in process, so a statement per row costs no round trip.
-type ledgerWriter struct{ tx *sql.Tx }
+type writes struct{ tx *sql.Tx }
 
-// apply writes every change a ledger collected (sqlstore.Ledger.Apply).
-func apply(ctx context.Context, tx *sql.Tx, l *ledger, now certsum.Time) error {
-	return l.Apply(ctx, ledgerWriter{tx}, now)
-}
-
-func (w ledgerWriter) AddSummaries(ctx context.Context, keys []int64, ts []tally) ([]sqlstore.SummaryState, error) {
+func (w writes) AddSummaries(ctx context.Context, keys []int64, ts []tally) ([]sqlstore.SummaryState, error) {
 	upd, err := w.tx.PrepareContext(ctx, `UPDATE identity_summaries SET `+sqlstore.SetCounters(dialect{}, 1, true)+
 		` WHERE key = ? RETURNING items_total, completed`)
 	if err != nil {
@@ -50,12 +40,12 @@ func (w ledgerWriter) AddSummaries(ctx context.Context, keys []int64, ts []tally
 	return out, nil
 }
 
-func (w ledgerWriter) DeleteSummaries(ctx context.Context, keys []int64) error {
+func (w writes) DeleteSummaries(ctx context.Context, keys []int64) error {
 	_, err := w.tx.ExecContext(ctx, `DELETE FROM identity_summaries WHERE key IN (SELECT value FROM json_each(?))`, keyList(keys))
 	return err
 }
 
-func (w ledgerWriter) AddAccess(ctx context.Context, keys []sqlstore.AccessKey[int64], ds []*sqlstore.AccessDelta) ([]int, error) {
+func (w writes) AddAccess(ctx context.Context, keys []sqlstore.AccessKey[int64], ds []*sqlstore.AccessDelta) ([]int, error) {
 	up, err := w.tx.PrepareContext(ctx, `INSERT INTO access_summaries
 		(cert_key, access_type, access_id, name, ent_source_name, ap_source_name, items_total, items_decided)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -77,7 +67,7 @@ func (w ledgerWriter) AddAccess(ctx context.Context, keys []sqlstore.AccessKey[i
 	return out, nil
 }
 
-func (w ledgerWriter) DeleteAccess(ctx context.Context, keys []sqlstore.AccessKey[int64]) error {
+func (w writes) DeleteAccess(ctx context.Context, keys []sqlstore.AccessKey[int64]) error {
 	for _, k := range keys {
 		if _, err := w.tx.ExecContext(ctx, `DELETE FROM access_summaries WHERE cert_key = ? AND access_type = ? AND access_id = ?`,
 			k.Cert, k.Type, k.ID); err != nil {
@@ -87,7 +77,7 @@ func (w ledgerWriter) DeleteAccess(ctx context.Context, keys []sqlstore.AccessKe
 	return nil
 }
 
-func (w ledgerWriter) AddCertification(ctx context.Context, key int64, d sqlstore.CertDelta, now certsum.Time) error {
+func (w writes) AddCertification(ctx context.Context, key int64, d sqlstore.CertDelta, now certsum.Time) error {
 	res, err := w.tx.ExecContext(ctx, `UPDATE certifications SET `+sqlstore.SetCounters(dialect{}, 1, true)+`,
 		identities_total = identities_total + ?, identities_completed = identities_completed + ?,
 		version = version + 1, modified = ? WHERE key = ?`,

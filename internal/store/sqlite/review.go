@@ -14,68 +14,6 @@ import (
 	"github.com/certsum/certsum/query"
 )
 
-// itemRow is a review item as the write paths see it.
-type itemRow struct {
-	key          int64
-	id           string
-	certKey      int64
-	summaryKey   int64
-	summaryDone  bool // the identity summary's completed flag
-	identityID   string
-	identityName string
-	accessType   certsum.DtoType
-	accessID     string
-	accessName   string
-	entSource    *string
-	apSource     *string
-	decision     certsum.Decision
-	comments     *string
-	endDate      *string
-	bulk         bool
-	rec          *string
-}
-
-// access is the access item of a review item, as the ledger counts it.
-func (it itemRow) access() sqlstore.ItemAccess {
-	return sqlstore.ItemAccess{Type: it.accessType, ID: it.accessID, Name: it.accessName,
-		EntSource: it.entSource, APSource: it.apSource}
-}
-
-// itemColumns are the columns scanItem reads; the query must join identity_summaries as s.
-const itemColumns = `i.key, i.id, i.cert_key, i.summary_key, s.completed, s.identity_id, s.name,
-	i.access_type, i.access_id, i.access_name, i.ent_source_name, i.ap_source_name,
-	i.decision, i.comments, i.proposed_end_date, i.bulk, i.recommendation`
-
-func scanItem(r rowScanner) (itemRow, error) {
-	var it itemRow
-	var decision sql.NullString
-	err := r.Scan(&it.key, &it.id, &it.certKey, &it.summaryKey, &it.summaryDone, &it.identityID, &it.identityName,
-		&it.accessType, &it.accessID, &it.accessName, &it.entSource, &it.apSource,
-		&decision, &it.comments, &it.endDate, &it.bulk, &it.rec)
-	it.decision = certsum.Decision(decision.String)
-	return it, err
-}
-
-// itemsByID reads review items by id, in any certification.
-func itemsByID(ctx context.Context, q querier, ids []string) (map[string]itemRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+`
-		FROM review_items i JOIN identity_summaries s ON s.key = i.summary_key
-		WHERE i.id IN (SELECT value FROM json_each(?))`, idList(ids))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := make(map[string]itemRow, len(ids))
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[it.id] = it
-	}
-	return out, rows.Err()
-}
-
 // ListReviewItems lists a certification's review items (certsum.ReviewItemSchema),
 // optionally only those whose access is of f.AccessType and one of f.AccessIDs. Errors:
 // not_found, invalid.
@@ -255,228 +193,6 @@ func typeTest(e query.Expr) (certsum.DtoType, bool) {
 	return "", false
 }
 
-// Decide applies 1..250 decisions made by identity `by`, all or nothing, and returns the
-// updated certification. A decision identical to the item's current one (decision,
-// comments, proposedEndDate, bulk and recommendation) changes nothing and is not recorded
-// again. Errors: not_found, invalid, reference, conflict.
-func (s *Store) Decide(ctx context.Context, certID, by string, ds []certsum.ReviewDecision) (*certsum.Certification, error) {
-	if err := certsum.ValidateDecisions(ds, s.now()); err != nil {
-		return nil, fmt.Errorf("decide: %w", err)
-	}
-	var out *certsum.Certification
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		c, err := lockCertification(ctx, tx, certID)
-		if err != nil {
-			return err
-		}
-		if err := certsum.CheckComments(c.Requirement, ds); err != nil {
-			return err
-		}
-		ids := make([]string, len(ds))
-		for i, d := range ds {
-			ids[i] = d.ID
-		}
-		items, err := itemsByID(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		var missing []string
-		for _, id := range ids {
-			if it, ok := items[id]; !ok || it.certKey != c.Key {
-				missing = append(missing, id)
-			}
-		}
-		if len(missing) > 0 {
-			return certsum.Errorf(certsum.CodeReference, "review items not found in certification %s: %s", certID, strings.Join(missing, ", "))
-		}
-		if c.Phase != certsum.PhaseActive {
-			return certsum.Conflictf("certification %q is %s; decisions can be made only while it is ACTIVE", certID, c.Phase)
-		}
-		now := s.stamp()
-		nowText := timeText(now)
-		upd, err := tx.PrepareContext(ctx, `UPDATE review_items SET decision = ?, comments = ?, proposed_end_date = ?,
-			bulk = ?, recommendation = ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
-		audit, err := tx.PrepareContext(ctx, `INSERT INTO decisions (id, cert_id, item_id, decided_by, decided_at,
-			decision, previous_decision, bulk, comments, proposed_end_date, recommendation)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer audit.Close()
-		led := newLedger()
-		for _, d := range ds {
-			it := items[d.ID]
-			rec, err := sqlstore.JSONText(d.Recommendation)
-			if err != nil {
-				return certsum.Invalidf("recommendation", "decision for %s: %v", d.ID, err)
-			}
-			endDate := nullTimeText(d.ProposedEndDate)
-			if it.decision == d.Decision && sameText(it.comments, d.Comments) && sameAny(it.endDate, endDate) &&
-				it.bulk == *d.Bulk && sameAny(it.rec, rec) {
-				continue // an identical decision: nothing to change, nothing to record
-			}
-			if _, err := upd.ExecContext(ctx, string(d.Decision), d.Comments, endDate, *d.Bulk, rec, d.ID); err != nil {
-				return fmt.Errorf("update review item %s: %w", d.ID, err)
-			}
-			if _, err := audit.ExecContext(ctx, certsum.NewID(), c.ID, it.id, by, nowText, string(d.Decision),
-				nullString(string(it.decision)), *d.Bulk, d.Comments, endDate, rec); err != nil {
-				return fmt.Errorf("record decision on %s: %w", d.ID, err)
-			}
-			led.Cert(c.Key)
-			if it.decision != d.Decision {
-				led.Item(c.Key, it.summaryKey, it.summaryDone, it.access(), it.decision, -1)
-				led.Item(c.Key, it.summaryKey, it.summaryDone, it.access(), d.Decision, +1)
-			}
-		}
-		if err := apply(ctx, tx, led, now); err != nil {
-			return err
-		}
-		out, err = getCertification(ctx, tx, certID)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("decide: %w", err)
-	}
-	return out, nil
-}
-
-// sameText compares a stored nullable text with an incoming nullable string.
-func sameText(stored, in *string) bool {
-	if stored == nil || in == nil {
-		return stored == nil && in == nil
-	}
-	return *stored == *in
-}
-
-// sameAny compares a stored nullable text with a value about to be bound (nil or string).
-func sameAny(stored *string, in any) bool {
-	s, ok := in.(string)
-	if stored == nil || !ok {
-		return stored == nil && !ok
-	}
-	return *stored == s
-}
-
-// DecisionHistory returns the audit trail of a certification, or of one of its items when
-// itemID is set (including decisions made on it in a certification it was reassigned from),
-// oldest first. Errors: not_found.
-func (s *Store) DecisionHistory(ctx context.Context, certID, itemID string) ([]certsum.DecisionRecord, error) {
-	out := []certsum.DecisionRecord{}
-	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		key, err := certKey(ctx, tx, certID)
-		if err != nil {
-			return err
-		}
-		var canonical string // the audit trail holds ids as stored
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM certifications WHERE key = ?`, key).Scan(&canonical); err != nil {
-			return err
-		}
-		const cols = `SELECT id, cert_id, item_id, decided_by, decided_at, decision, previous_decision, bulk,
-			comments, proposed_end_date, recommendation FROM decisions`
-		var rows *sql.Rows
-		if itemID != "" {
-			var item string
-			err := tx.QueryRowContext(ctx, `SELECT id FROM review_items WHERE id = ? AND cert_key = ?`, itemID, key).Scan(&item)
-			if errors.Is(err, sql.ErrNoRows) {
-				return certsum.NotFoundf("review item %q not found in certification %q", itemID, certID)
-			}
-			if err != nil {
-				return err
-			}
-			rows, err = tx.QueryContext(ctx, cols+` WHERE item_id = ? ORDER BY seq`, item)
-			if err != nil {
-				return err
-			}
-		} else {
-			rows, err = tx.QueryContext(ctx, cols+` WHERE cert_id = ? ORDER BY seq`, canonical)
-			if err != nil {
-				return err
-			}
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var r certsum.DecisionRecord
-			var prev sql.NullString
-			var rec *certsum.Recommendation
-			if err := rows.Scan(&r.ID, &r.CertificationID, &r.ItemID, &r.DecidedBy, timeCol{&r.DecidedAt},
-				&r.Decision, &prev, &r.Bulk, &r.Comments, nullTimeCol{&r.ProposedEndDate}, jsonCol{&rec}); err != nil {
-				return err
-			}
-			r.PreviousDecision = certsum.Decision(prev.String)
-			r.Recommendation = rec
-			out = append(out, r)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("decision history: %w", err)
-	}
-	return out, nil
-}
-
-// permissionSource is the rows behind alias p of certsum.PermissionSchema: the permissions
-// of one entitlement, numbered in stored order.
-const permissionSource = `(SELECT CAST(je.key AS INTEGER) AS id,
-	COALESCE(json_extract(je.value, '$.target'), '') AS target,
-	COALESCE(json_extract(je.value, '$.rights'), '[]') AS rights
-	FROM entitlements e, json_each(e.permissions) je WHERE e.id = %s) p`
-
-// ListItemPermissions lists the permissions of a review item's entitlement
-// (certsum.PermissionSchema); items of other types have none. Errors: not_found.
-func (s *Store) ListItemPermissions(ctx context.Context, certID, itemID string, q certsum.ListQuery) (certsum.Page[certsum.Permission], error) {
-	page := certsum.Page[certsum.Permission]{Items: []certsum.Permission{}, Total: -1}
-	if err := q.CheckPage(); err != nil {
-		return page, fmt.Errorf("list item permissions: %w", err)
-	}
-	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		key, err := certKey(ctx, tx, certID)
-		if err != nil {
-			return err
-		}
-		var typ certsum.DtoType
-		var accessID string
-		err = tx.QueryRowContext(ctx, `SELECT access_type, access_id FROM review_items WHERE id = ? AND cert_key = ?`,
-			itemID, key).Scan(&typ, &accessID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return certsum.NotFoundf("review item %q not found in certification %q", itemID, certID)
-		}
-		if err != nil {
-			return err
-		}
-		if typ != certsum.TypeEntitlement {
-			if q.Count {
-				page.Total = 0
-			}
-			return nil
-		}
-		l := listQuery{Schema: certsum.PermissionSchema, Args: newArgs()}
-		src := fmt.Sprintf(permissionSource, l.Args.Add(accessID))
-		l.SelectSQL = `SELECT p.target, p.rights FROM ` + src
-		l.CountSQL = `SELECT COUNT(*) FROM ` + src
-		total, err := l.Run(ctx, sqlQuerier{tx}, sqlq.SQLite, q, func(rows sqlstore.Rows) error {
-			p := certsum.Permission{Rights: []string{}}
-			if err := rows.Scan(&p.Target, jsonCol{&p.Rights}); err != nil {
-				return err
-			}
-			if p.Rights == nil {
-				p.Rights = []string{}
-			}
-			page.Items = append(page.Items, p)
-			return nil
-		})
-		page.Total = total
-		return err
-	})
-	if err != nil {
-		return page, fmt.Errorf("list item permissions: %w", err)
-	}
-	return page, nil
-}
-
 // sortedIDs returns the keys of a set, sorted.
 func sortedIDs(set map[string]bool) []string {
 	out := make([]string, 0, len(set))
@@ -485,4 +201,35 @@ func sortedIDs(set map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// WriteDecisions updates each changed review item and appends its audit record, one
+// prepared statement each.
+func (w writes) WriteDecisions(ctx context.Context, c *certState, by string, now certsum.Time, changes []sqlstore.Change[int64]) error {
+	upd, err := w.tx.PrepareContext(ctx, `UPDATE review_items SET decision = ?, comments = ?, proposed_end_date = ?,
+		bulk = ?, recommendation = ? WHERE key = ?`)
+	if err != nil {
+		return err
+	}
+	defer upd.Close()
+	audit, err := w.tx.PrepareContext(ctx, `INSERT INTO decisions (id, cert_id, item_id, decided_by, decided_at,
+		decision, previous_decision, bulk, comments, proposed_end_date, recommendation)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer audit.Close()
+	nowText := timeText(now)
+	for _, ch := range changes {
+		d, it := ch.Decision, ch.Item
+		endDate := nullTimeText(d.ProposedEndDate)
+		if _, err := upd.ExecContext(ctx, string(d.Decision), d.Comments, endDate, *d.Bulk, ch.Rec, it.Key); err != nil {
+			return fmt.Errorf("update review item %s: %w", d.ID, err)
+		}
+		if _, err := audit.ExecContext(ctx, ch.RecordID, c.ID, it.ID, by, nowText, string(d.Decision),
+			nullString(string(it.Decision)), *d.Bulk, d.Comments, endDate, ch.Rec); err != nil {
+			return fmt.Errorf("record decision on %s: %w", d.ID, err)
+		}
+	}
+	return nil
 }

@@ -99,7 +99,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 	}
 	s := &Store{now: opts.Now, log: opts.Logger}
-	s.core.B = backend{s: s}
+	s.core = core{B: backend{s: s}, W: writesIn}
 	if s.now == nil {
 		s.now = time.Now
 	}

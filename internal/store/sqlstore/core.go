@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlq"
@@ -23,8 +24,20 @@ type Backend interface {
 	Translate(err error) error
 	// Now is the time a write stamps.
 	Now() certsum.Time
-	// Debug logs a write at debug level.
-	Debug(msg string, args ...any)
+	// Log is the store's logger.
+	Log() *slog.Logger
+	// PermissionSource is the rows behind alias p of certsum.PermissionSchema: the
+	// permissions of the entitlement whose id is the %s parameter, in stored order, with an
+	// id column that sorts in that order.
+	PermissionSource() string
+}
+
+// Writes is a backend's SQL for the writes whose rows it batches its own way.
+type Writes[K Key] interface {
+	LedgerWriter[K]
+	// WriteDecisions updates the changed review items and appends their audit records, in
+	// the order of changes.
+	WriteDecisions(ctx context.Context, cert *CertState[K], by string, now certsum.Time, changes []Change[K]) error
 }
 
 // Core implements the certsum.Store methods whose logic and SQL are the same on both
@@ -32,6 +45,8 @@ type Backend interface {
 // written once; the backends keep what is truly theirs.
 type Core[K Key] struct {
 	B Backend
+	// W returns the backend's writes inside the write transaction tx.
+	W func(tx Querier) Writes[K]
 }
 
 // Args returns an empty argument list of the dialect.
@@ -219,7 +234,7 @@ func (c *Core[K]) SignOff(ctx context.Context, certID, by string) (*certsum.Cert
 			WHERE id = `+dl.Param(2), now, st.CampaignID); err != nil {
 			return err
 		}
-		c.B.Debug("certification signed off", "certification", certID, "by", by)
+		c.B.Log().Debug("certification signed off", "certification", certID, "by", by)
 		out, err = GetCertificationIn(ctx, tx, dl, certID)
 		return err
 	})

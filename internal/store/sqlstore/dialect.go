@@ -46,9 +46,9 @@ func QueryRow(ctx context.Context, q Querier, stmt string, args []any, dest ...a
 type Dialect interface {
 	// Param returns the text of the n-th (1-based) statement parameter.
 	Param(n int) string
-	// AnyOf returns a condition that column is one of the ids passed as the query's only
+	// AnyOf returns a condition that column is one of the ids passed as the query's n-th
 	// argument (through IDs).
-	AnyOf(column string) string
+	AnyOf(column string, n int) string
 	// IDs turns ids into the argument AnyOf expects.
 	IDs(ids []string) any
 	// JSONArrayLength returns the expression of the length of a JSON array column.
