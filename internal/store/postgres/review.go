@@ -82,7 +82,6 @@ func (s *Store) ListReviewItems(ctx context.Context, certID string, f certsum.Re
 	return page, nil
 }
 
-
 // WriteDecisions updates the changed review items and appends their audit records with one
 // statement each, over arrays.
 func (w writes) WriteDecisions(ctx context.Context, c *certState, by string, now certsum.Time, changes []sqlstore.Change[string]) error {
