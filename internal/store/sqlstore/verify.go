@@ -50,10 +50,43 @@ func (r *Recount) Check(kind, id, counter string, stored, actual int) bool {
 }
 
 // Verify recounts every stored counter from the review items (identity summaries, access
+// summaries, certifications, campaigns) and returns each difference. Without fix it reads one
+// consistent snapshot; with fix it runs in a write transaction that first locks every
+// campaign and certification (the writers' lock order), so nothing changes between the
+// recount and the repair, and what it reports is exactly what it repaired.
+func (c *Core[K]) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error) {
+	var drifts []certsum.Drift
+	run := func(tx Querier) (err error) {
+		if lock := c.B.ForUpdate("t"); fix && lock != "" {
+			for _, table := range []string{"campaigns", "certifications"} {
+				if _, err := tx.Exec(ctx, `SELECT 1 FROM `+table+` t ORDER BY id`+lock); err != nil {
+					return err
+				}
+			}
+		}
+		drifts, err = Recheck[K](ctx, tx, c.B, fix)
+		return err
+	}
+	var err error
+	if fix {
+		err = c.B.WriteTx(ctx, run)
+	} else {
+		err = c.B.ReadTx(ctx, run)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	if fix && len(drifts) > 0 {
+		c.B.Log().Warn("repaired counter drift", "counters", len(drifts))
+	}
+	return drifts, nil
+}
+
+// Recheck recounts every stored counter from the review items (identity summaries, access
 // summaries, certifications, campaigns) in the transaction q and returns each difference.
 // With fix, it writes the recounted values in the same transaction, so what it reports is
 // exactly what it repaired; the caller has taken whatever locks keep the rows still.
-func Verify[K Key](ctx context.Context, q Querier, dl Dialect, fix bool) ([]certsum.Drift, error) {
+func Recheck[K Key](ctx context.Context, q Querier, dl Dialect, fix bool) ([]certsum.Drift, error) {
 	v := &verifier[K]{ctx: ctx, q: q, dl: dl, k: dl.Keys(), fix: fix}
 	if err := v.summaries(); err != nil {
 		return nil, fmt.Errorf("identity summaries: %w", err)

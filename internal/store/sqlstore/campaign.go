@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/certsum/certsum"
+)
+
+const campaignSelect = `SELECT k.id, k.name, k.description, k.deadline, k.type, k.email_notification_enabled,
+	k.auto_revoke_allowed, k.recommendations_enabled, k.status, k.correlated_status, k.created,
+	k.total_certifications, k.completed_certifications, k.alerts, k.modified, k.filter,
+	k.sunset_comments_required, k.source_owner_campaign_info, k.mandatory_comment_requirement
+FROM campaigns k`
+
+func scanCampaign(dl Dialect, r Scanner) (*certsum.Campaign, error) {
+	var k certsum.Campaign
+	var filter *certsum.CampaignFilterRef
+	var soInfo *certsum.SourceOwnerCampaignInfo
+	err := r.Scan(&k.ID, &k.Name, &k.Description, dl.NullTime(&k.Deadline), &k.Type, &k.EmailNotificationEnabled,
+		&k.AutoRevokeAllowed, &k.RecommendationsEnabled, &k.Status, &k.CorrelatedStatus, dl.Time(&k.Created),
+		&k.TotalCertifications, &k.CompletedCertifications, dl.JSON(&k.Alerts), dl.Time(&k.Modified), dl.JSON(&filter),
+		&k.SunsetCommentsRequired, dl.JSON(&soInfo), &k.MandatoryCommentRequirement)
+	if err != nil {
+		return nil, err
+	}
+	k.Filter, k.SourceOwnerCampaignInfo = filter, soInfo
+	if k.Alerts == nil {
+		k.Alerts = []certsum.CampaignAlert{}
+	}
+	return &k, nil
+}
+
+// GetCampaign returns one campaign with its certification counters. Errors: not_found.
+func (c *Core[K]) GetCampaign(ctx context.Context, id string) (*certsum.Campaign, error) {
+	rows, err := c.B.Read().Query(ctx, campaignSelect+` WHERE k.id = `+c.B.Param(1), id)
+	if err != nil {
+		return nil, fmt.Errorf("get campaign: %w", c.B.Translate(err))
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("get campaign: %w", c.B.Translate(err))
+		}
+		return nil, certsum.NotFoundf("campaign %q not found", id)
+	}
+	k, err := scanCampaign(c.B, rows)
+	if err != nil {
+		return nil, fmt.Errorf("get campaign: %w", c.B.Translate(err))
+	}
+	return k, nil
+}
+
+// ListCampaigns lists campaigns (certsum.CampaignSchema). Errors: invalid.
+func (c *Core[K]) ListCampaigns(ctx context.Context, q certsum.ListQuery) (certsum.Page[certsum.Campaign], error) {
+	var page certsum.Page[certsum.Campaign]
+	err := c.B.ReadTx(ctx, func(tx Querier) error {
+		page = certsum.Page[certsum.Campaign]{Items: []certsum.Campaign{}}
+		l := List{
+			Schema:    certsum.CampaignSchema,
+			SelectSQL: campaignSelect,
+			CountSQL:  `SELECT COUNT(*) FROM campaigns k`,
+			Args:      Args(c.B),
+		}
+		total, err := l.Run(ctx, tx, c.B.SQLQ(), q, func(rows Rows) error {
+			k, err := scanCampaign(c.B, rows)
+			if err != nil {
+				return err
+			}
+			page.Items = append(page.Items, *k)
+			return nil
+		})
+		page.Total = total
+		return err
+	})
+	if err != nil {
+		return certsum.Page[certsum.Campaign]{Items: []certsum.Campaign{}}, fmt.Errorf("list campaigns: %w", err)
+	}
+	return page, nil
+}
