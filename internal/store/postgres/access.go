@@ -24,6 +24,7 @@ func (dialect) NullTime(dst **certsum.Time) any      { return nullTimeCol{dst} }
 func (dialect) TimeArg(t certsum.Time) any           { return pgTime(t) }
 func (dialect) NullTimeArg(t *certsum.Time) any      { return pgNullTime(t) }
 func (dialect) Keys() sqlstore.Keys                  { return keys }
+func (dialect) Unindexed(column string) string       { return column }
 func (dialect) SQLQ() sqlq.Dialect                   { return sqlq.Postgres }
 func (dialect) ForUpdate(of string) string           { return " FOR NO KEY UPDATE OF " + of }
 

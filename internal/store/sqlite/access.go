@@ -27,6 +27,7 @@ func (dialect) NullTime(dst **certsum.Time) any      { return nullTimeCol{dst} }
 func (dialect) TimeArg(t certsum.Time) any           { return timeText(t) }
 func (dialect) NullTimeArg(t *certsum.Time) any      { return nullTimeText(t) }
 func (dialect) Keys() sqlstore.Keys                  { return keys }
+func (dialect) Unindexed(column string) string       { return "+" + column }
 func (dialect) SQLQ() sqlq.Dialect                   { return sqlq.SQLite }
 func (dialect) ForUpdate(string) string              { return "" } // the write transaction holds the database
 

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/certsum/certsum"
@@ -120,34 +119,12 @@ type listQuery = sqlstore.List
 // newArgs returns an empty SQLite argument list.
 func newArgs() *sqlq.Args { return &sqlq.Args{Dialect: sqlq.SQLite} }
 
-// narrowsByID reports whether a filter keeps only rows whose id field (one of fields) equals
-// one of a few listed values: an eq or in on it, an "and" with such a side, or an "or" of
-// such filters. Those filters are answered by looking the ids up, so the list queries then
-// keep SQLite from walking the whole certification instead (a unary + on the certification
-// key makes that term unusable for an index), which its planner, without statistics, would
-// otherwise prefer once a filter lists about ten ids.
-func narrowsByID(e query.Expr, fields ...string) bool {
-	switch n := e.(type) {
-	case *query.Compare:
-		return n.Op == query.OpEq && slices.Contains(fields, n.Field)
-	case *query.List:
-		return n.Op == query.OpIn && slices.Contains(fields, n.Field)
-	case *query.Logical:
-		if n.Op == query.And {
-			return narrowsByID(n.Left, fields...) || narrowsByID(n.Right, fields...)
-		}
-		return narrowsByID(n.Left, fields...) && narrowsByID(n.Right, fields...)
-	}
-	return false
-}
+// narrowsByID is sqlstore.NarrowsByID.
+var narrowsByID = sqlstore.NarrowsByID
 
-// keyTerm is "col = ?" for the certification key of a list, or "+col = ?" when the filter
-// narrows by id (see narrowsByID).
+// keyTerm is sqlstore.KeyTerm in SQLite's dialect.
 func keyTerm(col string, filter query.Expr, args *sqlq.Args, key int64, idFields ...string) string {
-	if filter != nil && narrowsByID(filter, idFields...) {
-		return "+" + col + " = " + args.Add(key)
-	}
-	return col + " = " + args.Add(key)
+	return sqlstore.KeyTerm(dialect{}, col, filter, args, key, idFields...)
 }
 
 // nullStr scans a nullable TEXT column into a string ("" for NULL).

@@ -67,6 +67,8 @@ type Dialect interface {
 	JSON(dst any) any
 	// Keys names the columns that key the certification tables.
 	Keys() Keys
+	// Unindexed returns a column reference that the planner cannot serve from an index.
+	Unindexed(column string) string
 	// SQLQ is the dialect in which sqlq writes filters and sorts.
 	SQLQ() sqlq.Dialect
 	// ForUpdate is the clause that locks the rows of table alias of a SELECT for the rest of
