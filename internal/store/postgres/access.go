@@ -30,7 +30,8 @@ func (dialect) ForUpdate(of string) string           { return " FOR NO KEY UPDAT
 
 // keys are PostgreSQL's key columns: every certification table is keyed by its id.
 var keys = sqlstore.Keys{Cert: "id", Summary: "id", Item: "id",
-	ItemCert: "cert_id", ItemSummary: "identity_summary_id", SummaryCert: "cert_id", AccessCert: "cert_id"}
+	ItemCert: "cert_id", ItemSummary: "identity_summary_id", SummaryCert: "cert_id", AccessCert: "cert_id",
+	ItemRows: "review_items"}
 
 // pgQuerier adapts a pool or transaction of pgx to sqlstore.Querier.
 type pgQuerier struct{ q querier }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,130 +16,6 @@ import (
 // was committed in between); the model proves itself current with a version read instead.
 
 var _ certsum.SnapshotReader = (*Store)(nil)
-
-// ReadCertification reads a certification's identity summaries (with counters), distinct
-// access items (with details and counters), the reviewing group's members and, when items is
-// not nil, every review item and the accounts they name, all in one REPEATABLE READ
-// transaction. Errors: not_found.
-func (s *Store) ReadCertification(ctx context.Context, certID string, items func(certsum.ItemRecord) error) (*certsum.CertificationSnapshot, error) {
-	var out *certsum.CertificationSnapshot
-	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
-		snap, err := readCertHead(ctx, tx, certID)
-		if err != nil {
-			return err
-		}
-		if snap.Summaries, err = readSummaries(ctx, tx, `s.cert_id = $1`, certID); err != nil {
-			return err
-		}
-		if snap.Access, err = readAccess(ctx, tx, certID, nil, true); err != nil {
-			return err
-		}
-		if items != nil {
-			accounts, err := streamItems(ctx, tx, certID, items)
-			if err != nil {
-				return err
-			}
-			if snap.Accounts, err = sqlstore.LoadAccounts(ctx, pgQuerier{tx}, dialect{}, accounts); err != nil {
-				return err
-			}
-		}
-		out = snap
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read certification: %w", err)
-	}
-	return out, nil
-}
-
-// ReadChanges reads the certification's version and row, the review items with the given
-// ids that are in it, and their identity summaries and access items' counters, in one
-// REPEATABLE READ transaction. Errors: not_found.
-func (s *Store) ReadChanges(ctx context.Context, certID string, itemIDs []string) (*certsum.CertificationChanges, error) {
-	var out certsum.CertificationChanges
-	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
-		out = certsum.CertificationChanges{}
-		head, err := readCertHead(ctx, tx, certID)
-		if err != nil {
-			return err
-		}
-		out.Version, out.Certification = head.Version, head.Certification
-		if len(itemIDs) == 0 {
-			return nil
-		}
-		rows, err := tx.Query(ctx, itemRecordSelect+` WHERE i.id = ANY($1) AND i.cert_id = $2`, strs(itemIDs), certID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		sums := map[string]bool{}
-		var refs []certsum.AccessRef
-		seen := map[certsum.AccessRef]bool{}
-		for rows.Next() {
-			it, err := scanItemRecord(rows)
-			if err != nil {
-				return err
-			}
-			out.Items = append(out.Items, it)
-			sums[it.IdentitySummaryID] = true
-			if ref := (certsum.AccessRef{Type: it.AccessType, ID: it.AccessID}); !seen[ref] {
-				seen[ref] = true
-				refs = append(refs, ref)
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if out.Summaries, err = readSummaries(ctx, tx, `s.id = ANY($1)`, sortedKeys(sums)); err != nil {
-			return err
-		}
-		out.Access, err = readAccess(ctx, tx, certID, refs, false)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read certification changes: %w", err)
-	}
-	return &out, nil
-}
-
-// ReadCertificationIndex reads every certification with its version and, for certifications
-// reviewed by a governance group, the group's members.
-func (s *Store) ReadCertificationIndex(ctx context.Context) ([]certsum.IndexedCertification, error) {
-	var out []certsum.IndexedCertification
-	err := s.inReadTx(ctx, func(tx pgx.Tx) error {
-		out = nil
-		rows, err := tx.Query(ctx, `SELECT c.version, `+sqlstore.CertSelect[len("SELECT "):])
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v int64
-			c, err := sqlstore.ScanCertification(dialect{}, prefixScanner{rows, &v})
-			if err != nil {
-				return err
-			}
-			out = append(out, certsum.IndexedCertification{Certification: *c, Version: v})
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		members, err := groupMembers(ctx, tx, "")
-		if err != nil {
-			return err
-		}
-		for i := range out {
-			if r := out[i].Certification.Reviewer; r.Type == certsum.TypeGovernanceGroup {
-				out[i].ReviewerMembers = nonNilStrings(members[r.ID])
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read certification index: %w", err)
-	}
-	return out, nil
-}
 
 // OpenChangeMark returns nil: PostgreSQL has no change mark that proves an absence of commits
 // cheaply, so the read model checks the certification's version on every read.
@@ -313,30 +188,21 @@ func scanItemRecord(r rowScanner) (certsum.ItemRecord, error) {
 	return it, err
 }
 
-// streamItems calls fn for every review item of the certification and returns the ids of
-// the accounts they name.
-func streamItems(ctx context.Context, tx pgx.Tx, certID string, fn func(certsum.ItemRecord) error) ([]string, error) {
-	rows, err := tx.Query(ctx, itemRecordSelect+` WHERE i.cert_id = $1`, certID)
+// StreamItems calls fn for every review item of the certification (sqlstore.ItemStreamer).
+func (backend) StreamItems(ctx context.Context, q sqlstore.Querier, cert any, _ int, fn func(certsum.ItemRecord) error) error {
+	rows, err := q.Query(ctx, sqlstore.ItemRecordSelect(dialect{})+` WHERE i.cert_id = $1`, cert)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	seen := map[string]struct{}{}
-	var accounts []string
 	for rows.Next() {
-		it, err := scanItemRecord(rows)
+		it, err := sqlstore.ScanItemRecord(rows)
 		if err != nil {
-			return nil, err
-		}
-		if it.AccountID != "" {
-			if _, ok := seen[it.AccountID]; !ok {
-				seen[it.AccountID] = struct{}{}
-				accounts = append(accounts, it.AccountID)
-			}
+			return err
 		}
 		if err := fn(it); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return accounts, rows.Err()
+	return rows.Err()
 }

@@ -33,7 +33,8 @@ func (dialect) ForUpdate(string) string              { return "" } // the write 
 
 // keys are SQLite's key columns: every certification table is keyed by an integer.
 var keys = sqlstore.Keys{Cert: "key", Summary: "key", Item: "key",
-	ItemCert: "cert_key", ItemSummary: "summary_key", SummaryCert: "cert_key", AccessCert: "cert_key"}
+	ItemCert: "cert_key", ItemSummary: "summary_key", SummaryCert: "cert_key", AccessCert: "cert_key",
+	ItemRows: "review_item_rows"}
 
 // sqlQuerier adapts a connection, pool or transaction of database/sql to sqlstore.Querier.
 type sqlQuerier struct{ q querier }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // helperEnv names the database a helper process commits to (see TestChangeMarkHelper).
@@ -194,7 +195,7 @@ func TestReadChangesSeeksItemsByID(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	rows, err := st.read.QueryContext(ctx, `EXPLAIN QUERY PLAN `+readChangesItems, `["a"]`, "x")
+	rows, err := st.read.QueryContext(ctx, `EXPLAIN QUERY PLAN `+sqlstore.ChangedItemsSelect(dialect{}), `["a"]`, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ type Backend interface {
 	// permissions of the entitlement whose id is the %s parameter, in stored order, with an
 	// id column that sorts in that order.
 	PermissionSource() string
+	ItemStreamer
 }
 
 // Writes is a backend's SQL for the writes whose rows it batches its own way.

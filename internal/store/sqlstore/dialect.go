@@ -86,6 +86,9 @@ type Keys struct {
 	// identity summary; SummaryCert and AccessCert those of identity_summaries and
 	// access_summaries to their certification.
 	ItemCert, ItemSummary, SummaryCert, AccessCert string
+	// ItemRows is the table or view of review items that names its identity summary by id
+	// (identity_summary_id).
+	ItemRows string
 }
 
 // Params returns "p1, p2, …" for n parameters starting at first.
