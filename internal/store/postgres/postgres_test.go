@@ -246,3 +246,30 @@ func TestDecisionAuditTrailIsAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// A dataset that repeats a review item id is refused as a conflict naming the id, as on
+// SQLite (the check is sqlstore.Catalog's), and writes nothing.
+func TestLoadRejectsARepeatedReviewItemIDAndWritesNothing(t *testing.T) {
+	s := mustOpen(t, Options{})
+	ctx := context.Background()
+	d := storetest.Fixture()
+	var items []certsum.ItemData
+	for _, k := range d.Campaigns {
+		for _, cd := range k.Certifications {
+			if len(cd.Items) >= 2 && items == nil {
+				items = cd.Items
+			}
+		}
+	}
+	if items == nil {
+		t.Fatal("the fixture has no certification with two items")
+	}
+	items[1].ID = items[0].ID
+	err := s.Load(ctx, d, nil)
+	if certsum.ErrorCode(err) != certsum.CodeConflict || !strings.Contains(certsum.ErrorText(err), `review item "`+items[0].ID+`" already exists`) {
+		t.Fatalf("Load with a repeated item id = %v, want a conflict naming it", err)
+	}
+	if n, err := s.CountIdentities(ctx); err != nil || n != 0 {
+		t.Errorf("%d identities written by a rejected load (%v)", n, err)
+	}
+}

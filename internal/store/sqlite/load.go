@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,8 +12,6 @@ import (
 	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
-// maxLoadErrors is how many problems a rejected dataset reports at most.
-const maxLoadErrors = 10
 
 // progressEvery is how many rows Load writes between two progress calls.
 const progressEvery = 20000
@@ -32,11 +29,11 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 	}
 	started := time.Now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		cat, err := newCatalog(ctx, tx, d)
+		cat, err := sqlstore.NewCatalog(ctx, sqlQuerier{tx}, dialect{}, d)
 		if err != nil {
 			return err
 		}
-		if err := cat.validate(); err != nil {
+		if err := cat.Validate(); err != nil {
 			return err
 		}
 		var fresh bool
@@ -49,7 +46,7 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 			return fmt.Errorf("prepare bulk load: %w", err)
 		}
 		validated := time.Now()
-		w := &loadWriter{ctx: ctx, tx: tx, cat: cat, progress: progress, now: s.stamp(), total: datasetRows(d)}
+		w := &loadWriter{ctx: ctx, tx: tx, cat: cat, progress: progress, now: s.stamp(), total: sqlstore.DatasetRows(d)}
 		if err := w.write(d); err != nil {
 			return err
 		}
@@ -103,431 +100,11 @@ var loadSetup = connSetup{
 	after:  []string{`PRAGMA foreign_keys = ON`, `PRAGMA temp_store = MEMORY`},
 }
 
-// datasetRows counts the rows Load writes, for progress reports.
-func datasetRows(d *certsum.Dataset) int {
-	n := len(d.Identities) + len(d.GovernanceGroups) + len(d.Sources) + len(d.Accounts) +
-		len(d.Entitlements) + len(d.AccessProfiles) + len(d.Roles) + len(d.Campaigns)
-	for _, g := range d.GovernanceGroups {
-		n += len(g.MemberIDs)
-	}
-	for _, a := range d.AccessProfiles {
-		n += len(a.EntitlementIDs)
-	}
-	for _, r := range d.Roles {
-		n += len(r.AccessProfileIDs) + len(r.EntitlementIDs)
-	}
-	for _, k := range d.Campaigns {
-		n += len(k.Certifications)
-		for _, c := range k.Certifications {
-			n += len(c.IdentitySummaries) + len(c.Items)
-			for _, it := range c.Items {
-				if it.Decision != nil {
-					n++
-				}
-			}
-		}
-	}
-	return n
-}
-
-// named is an inventory object's name and source.
-type named struct {
-	name     string
-	sourceID string
-}
-
-// catalog resolves the ids a dataset refers to: first within the dataset, then among the
-// rows already stored (only when the table is not empty), caching every answer.
-type catalog struct {
-	ctx context.Context
-	tx  *sql.Tx
-	d   *certsum.Dataset
-
-	identities map[string]named // name
-	groups     map[string]named
-	sources    map[string]named // name
-	accounts   map[string]named // name, source; owner in accountOwner
-	ents       map[string]named
-	aps        map[string]named
-	roles      map[string]named
-
-	accountOwner map[string]string    // account id → identity id
-	accountOf    map[[2]string]string // (identity, source) → account id
-	stored       map[string]bool      // table → has rows
-
-	problems []string
-}
-
-func newCatalog(ctx context.Context, tx *sql.Tx, d *certsum.Dataset) (*catalog, error) {
-	c := &catalog{
-		ctx: ctx, tx: tx, d: d,
-		identities: map[string]named{}, groups: map[string]named{}, sources: map[string]named{},
-		accounts: map[string]named{}, ents: map[string]named{}, aps: map[string]named{}, roles: map[string]named{},
-		accountOwner: map[string]string{}, accountOf: map[[2]string]string{}, stored: map[string]bool{},
-	}
-	for _, t := range []string{"identities", "governance_groups", "sources", "accounts", "entitlements", "access_profiles", "roles"} {
-		var has bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&has); err != nil {
-			return nil, err
-		}
-		c.stored[t] = has
-	}
-	for _, i := range d.Identities {
-		c.addLocal("identity", c.identities, i.ID, named{name: i.Name})
-	}
-	for _, g := range d.GovernanceGroups {
-		c.addLocal("governance group", c.groups, g.ID, named{name: g.Name})
-	}
-	for _, src := range d.Sources {
-		c.addLocal("source", c.sources, src.ID, named{name: src.Name})
-	}
-	for _, a := range d.Accounts {
-		if c.addLocal("account", c.accounts, a.ID, named{name: a.Name, sourceID: a.SourceID}) {
-			c.accountOwner[a.ID] = a.IdentityID
-			k := [2]string{a.IdentityID, a.SourceID}
-			if prev, ok := c.accountOf[k]; !ok || a.ID < prev {
-				c.accountOf[k] = a.ID
-			}
-		}
-	}
-	for _, e := range d.Entitlements {
-		c.addLocal("entitlement", c.ents, e.ID, named{name: e.Name, sourceID: e.SourceID})
-	}
-	for _, a := range d.AccessProfiles {
-		c.addLocal("access profile", c.aps, a.ID, named{name: a.Name, sourceID: a.SourceID})
-	}
-	for _, r := range d.Roles {
-		c.addLocal("role", c.roles, r.ID, named{name: r.Name})
-	}
-	return c, nil
-}
-
-// addLocal records a dataset object, reporting an empty or repeated id.
-func (c *catalog) addLocal(kind string, m map[string]named, id string, v named) bool {
-	switch {
-	case strings.TrimSpace(id) == "":
-		c.problem("a %s has no id", kind)
-		return false
-	case hasKey(m, id):
-		c.problem("%s id %q appears more than once", kind, id)
-		return false
-	}
-	m[id] = v
-	return true
-}
-
-func hasKey[V any](m map[string]V, k string) bool { _, ok := m[k]; return ok }
-
-func (c *catalog) problem(format string, args ...any) {
-	if len(c.problems) < maxLoadErrors {
-		c.problems = append(c.problems, fmt.Sprintf(format, args...))
-	}
-}
-
-// lookup finds id in m or, when the table has stored rows, in the database.
-func (c *catalog) lookup(m map[string]named, table, id string) (named, bool, error) {
-	if v, ok := m[id]; ok {
-		return v, true, nil
-	}
-	if !c.stored[table] || id == "" {
-		return named{}, false, nil
-	}
-	var v named
-	var err error
-	switch table {
-	case "identities", "governance_groups", "roles":
-		err = c.tx.QueryRowContext(c.ctx, `SELECT name FROM `+table+` WHERE id = ?`, id).Scan(&v.name)
-	case "accounts":
-		var owner string
-		err = c.tx.QueryRowContext(c.ctx, `SELECT name, source_id, identity_id FROM accounts WHERE id = ?`, id).Scan(&v.name, &v.sourceID, &owner)
-		if err == nil {
-			c.accountOwner[id] = owner
-		}
-	case "sources":
-		err = c.tx.QueryRowContext(c.ctx, `SELECT name FROM sources WHERE id = ?`, id).Scan(&v.name)
-	default: // entitlements, access_profiles
-		err = c.tx.QueryRowContext(c.ctx, `SELECT name, source_id FROM `+table+` WHERE id = ?`, id).Scan(&v.name, &v.sourceID)
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return named{}, false, nil
-	}
-	if err != nil {
-		return named{}, false, err
-	}
-	m[id] = v
-	return v, true, nil
-}
-
-// need reports a problem unless id names an object of the table; empty ids pass when
-// optional.
-func (c *catalog) need(m map[string]named, table, kind, id, where string, optional bool) error {
-	if id == "" && optional {
-		return nil
-	}
-	_, ok, err := c.lookup(m, table, id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		c.problem("%s: unknown %s %q", where, kind, id)
-	}
-	return nil
-}
-
-// accountFor returns the account through which identity holds access on source: the
-// dataset's, else a stored one.
-func (c *catalog) accountFor(identity, source string) (string, error) {
-	k := [2]string{identity, source}
-	if id, ok := c.accountOf[k]; ok {
-		return id, nil
-	}
-	if !c.stored["accounts"] {
-		return "", nil
-	}
-	var id string
-	err := c.tx.QueryRowContext(c.ctx, `SELECT id FROM accounts WHERE identity_id = ? AND source_id = ? ORDER BY id LIMIT 1`,
-		identity, source).Scan(&id)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", err
-	}
-	c.accountOf[k] = id
-	return id, nil
-}
-
-// validate checks every reference of the dataset and returns them all as one invalid error.
-func (c *catalog) validate() error {
-	d := c.d
-	for _, i := range d.Identities {
-		if strings.TrimSpace(i.Name) == "" {
-			c.problem("identity %q has no name", i.ID)
-		}
-		if err := c.need(c.identities, "identities", "manager", i.ManagerID, "identity "+i.ID, true); err != nil {
-			return err
-		}
-	}
-	for _, g := range d.GovernanceGroups {
-		if err := c.need(c.identities, "identities", "owner", g.OwnerID, "governance group "+g.ID, true); err != nil {
-			return err
-		}
-		seen := map[string]bool{}
-		for _, m := range g.MemberIDs {
-			if seen[m] {
-				c.problem("governance group %s: member %q appears more than once", g.ID, m)
-			}
-			seen[m] = true
-			if err := c.need(c.identities, "identities", "member", m, "governance group "+g.ID, false); err != nil {
-				return err
-			}
-		}
-	}
-	for _, src := range d.Sources {
-		if err := c.need(c.identities, "identities", "owner", src.OwnerID, "source "+src.ID, true); err != nil {
-			return err
-		}
-	}
-	for _, a := range d.Accounts {
-		if err := c.need(c.sources, "sources", "source", a.SourceID, "account "+a.ID, false); err != nil {
-			return err
-		}
-		if err := c.need(c.identities, "identities", "identity", a.IdentityID, "account "+a.ID, false); err != nil {
-			return err
-		}
-	}
-	for _, e := range d.Entitlements {
-		if err := c.need(c.sources, "sources", "source", e.SourceID, "entitlement "+e.ID, false); err != nil {
-			return err
-		}
-		if err := c.need(c.identities, "identities", "owner", e.OwnerID, "entitlement "+e.ID, true); err != nil {
-			return err
-		}
-	}
-	for _, a := range d.AccessProfiles {
-		if err := c.need(c.sources, "sources", "source", a.SourceID, "access profile "+a.ID, false); err != nil {
-			return err
-		}
-		if err := c.need(c.identities, "identities", "owner", a.OwnerID, "access profile "+a.ID, true); err != nil {
-			return err
-		}
-		if dup := firstDuplicate(a.EntitlementIDs); dup != "" {
-			c.problem("access profile %s: entitlement %q appears more than once", a.ID, dup)
-		}
-		for _, e := range a.EntitlementIDs {
-			if err := c.need(c.ents, "entitlements", "entitlement", e, "access profile "+a.ID, false); err != nil {
-				return err
-			}
-		}
-	}
-	for _, r := range d.Roles {
-		if err := c.need(c.identities, "identities", "owner", r.OwnerID, "role "+r.ID, true); err != nil {
-			return err
-		}
-		if dup := firstDuplicate(r.AccessProfileIDs); dup != "" {
-			c.problem("role %s: access profile %q appears more than once", r.ID, dup)
-		}
-		if dup := firstDuplicate(r.EntitlementIDs); dup != "" {
-			c.problem("role %s: entitlement %q appears more than once", r.ID, dup)
-		}
-		for _, a := range r.AccessProfileIDs {
-			if err := c.need(c.aps, "access_profiles", "access profile", a, "role "+r.ID, false); err != nil {
-				return err
-			}
-		}
-		for _, e := range r.EntitlementIDs {
-			if err := c.need(c.ents, "entitlements", "entitlement", e, "role "+r.ID, false); err != nil {
-				return err
-			}
-		}
-	}
-	if err := c.validateCampaigns(); err != nil {
-		return err
-	}
-	if len(c.problems) > 0 {
-		return certsum.Invalidf("dataset", "the dataset is invalid: %s", strings.Join(c.problems, "; "))
-	}
-	return nil
-}
-
-func (c *catalog) validateCampaigns() error {
-	campaigns, certs, summaries := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, k := range c.d.Campaigns {
-		kc := k.Campaign
-		switch {
-		case strings.TrimSpace(kc.ID) == "":
-			c.problem("a campaign has no id")
-		case campaigns[kc.ID]:
-			c.problem("campaign id %q appears more than once", kc.ID)
-		}
-		campaigns[kc.ID] = true
-		if strings.TrimSpace(kc.Name) == "" {
-			c.problem("campaign %s has no name", kc.ID)
-		}
-		if kc.Type == "" {
-			c.problem("campaign %s has no type", kc.ID)
-		}
-		if kc.Status == "" {
-			c.problem("campaign %s has no status", kc.ID)
-		}
-		switch kc.MandatoryCommentRequirement {
-		case "", certsum.CommentsAll, certsum.CommentsRevokeOnly, certsum.CommentsNone:
-		default:
-			c.problem("campaign %s: mandatoryCommentRequirement %q is not ALL_DECISIONS, REVOKE_ONLY_DECISIONS or NO_DECISIONS",
-				kc.ID, kc.MandatoryCommentRequirement)
-		}
-		for _, cd := range k.Certifications {
-			cert := cd.Certification
-			where := "certification " + cert.ID
-			switch {
-			case strings.TrimSpace(cert.ID) == "":
-				c.problem("a certification of campaign %s has no id", kc.ID)
-			case certs[cert.ID]:
-				c.problem("certification id %q appears more than once", cert.ID)
-			}
-			certs[cert.ID] = true
-			switch cert.Phase {
-			case certsum.PhaseStaged, certsum.PhaseActive, certsum.PhaseSigned:
-			default:
-				c.problem("%s: phase %q is not STAGED, ACTIVE or SIGNED", where, cert.Phase)
-			}
-			switch cert.Reviewer.Type {
-			case certsum.TypeIdentity:
-				if err := c.need(c.identities, "identities", "reviewer identity", cert.Reviewer.ID, where, false); err != nil {
-					return err
-				}
-			case certsum.TypeGovernanceGroup:
-				if err := c.need(c.groups, "governance_groups", "reviewer governance group", cert.Reviewer.ID, where, false); err != nil {
-					return err
-				}
-			default:
-				c.problem("%s: reviewer type %q is not IDENTITY or GOVERNANCE_GROUP", where, cert.Reviewer.Type)
-			}
-			local := map[string]bool{}
-			identities := map[string]bool{}
-			for _, is := range cd.IdentitySummaries {
-				switch {
-				case strings.TrimSpace(is.ID) == "":
-					c.problem("%s: an identity summary has no id", where)
-				case summaries[is.ID]:
-					c.problem("identity summary id %q appears more than once", is.ID)
-				}
-				summaries[is.ID] = true
-				local[is.ID] = true
-				if identities[is.IdentityID] {
-					c.problem("%s: identity %q has more than one identity summary", where, is.IdentityID)
-				}
-				identities[is.IdentityID] = true
-				if err := c.need(c.identities, "identities", "identity", is.IdentityID, "identity summary "+is.ID, false); err != nil {
-					return err
-				}
-			}
-			for _, it := range cd.Items {
-				// Review items are the bulk of a dataset, so their checks build no strings
-				// unless they fail; a repeated item id is caught by the UNIQUE index as Load
-				// writes it (a conflict naming the id).
-				if strings.TrimSpace(it.ID) == "" {
-					c.problem("%s: a review item has no id", where)
-				}
-				if !local[it.IdentitySummaryID] {
-					c.problem("review item %s: identity summary %q is not in %s", it.ID, it.IdentitySummaryID, where)
-				}
-				if m, table, kind := c.accessTable(it.AccessType); m == nil {
-					c.problem("review item %s: access type %q is not ENTITLEMENT, ACCESS_PROFILE, ROLE or ACCOUNT", it.ID, it.AccessType)
-				} else if _, ok, err := c.lookup(m, table, it.AccessID); err != nil {
-					return err
-				} else if !ok {
-					c.problem("review item %s: unknown %s %q", it.ID, kind, it.AccessID)
-				}
-				if it.AccountID != "" {
-					if _, ok, err := c.lookup(c.accounts, "accounts", it.AccountID); err != nil {
-						return err
-					} else if !ok {
-						c.problem("review item %s: unknown account %q", it.ID, it.AccountID)
-					}
-				}
-				if it.Decision != nil {
-					if !it.Decision.Decision.Valid() {
-						c.problem("review item %s: decision %q is not APPROVE or REVOKE", it.ID, it.Decision.Decision)
-					}
-					if it.Decision.ProposedEndDate != nil && it.Decision.Decision != certsum.Revoke {
-						c.problem("review item %s: proposedEndDate is only allowed with REVOKE", it.ID)
-					}
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// accessTable returns the catalog map, table and name of the objects an access type names.
-func (c *catalog) accessTable(t certsum.DtoType) (map[string]named, string, string) {
-	switch t {
-	case certsum.TypeEntitlement:
-		return c.ents, "entitlements", "entitlement"
-	case certsum.TypeAccessProfile:
-		return c.aps, "access_profiles", "access profile"
-	case certsum.TypeRole:
-		return c.roles, "roles", "role"
-	case certsum.TypeAccount:
-		return c.accounts, "accounts", "account"
-	}
-	return nil, "", ""
-}
-
-func firstDuplicate(ids []string) string {
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if seen[id] {
-			return id
-		}
-		seen[id] = true
-	}
-	return ""
-}
-
 // loadWriter inserts a validated dataset.
 type loadWriter struct {
 	ctx         context.Context
 	tx          *sql.Tx
-	cat         *catalog
+	cat         *sqlstore.Catalog
 	progress    func(done, total int)
 	now         certsum.Time
 	done, total int
@@ -657,22 +234,6 @@ func (w *loadWriter) insert(kind, stmt string, n int, row func(i int) (id string
 	return b.flush()
 }
 
-// pair is a (parent, child, position) link row.
-type pair struct {
-	parent, child string
-	ord           int
-}
-
-func flatten[T any](xs []T, parent func(T) string, children func(T) []string) []pair {
-	var out []pair
-	for _, x := range xs {
-		for i, c := range children(x) {
-			out = append(out, pair{parent(x), c, i})
-		}
-	}
-	return out
-}
-
 func (w *loadWriter) write(d *certsum.Dataset) error {
 	now := timeText(w.now)
 	orNow := func(t certsum.Time) string {
@@ -697,11 +258,11 @@ func (w *loadWriter) write(d *certsum.Dataset) error {
 	if err != nil {
 		return err
 	}
-	members := flatten(d.GovernanceGroups, func(g certsum.GovernanceGroup) string { return g.ID },
+	members := sqlstore.Flatten(d.GovernanceGroups, func(g certsum.GovernanceGroup) string { return g.ID },
 		func(g certsum.GovernanceGroup) []string { return g.MemberIDs })
 	err = w.insert("governance group member", `INSERT INTO governance_group_members (group_id, identity_id) VALUES (?, ?)`,
 		len(members), func(i int) (string, []any, error) {
-			return members[i].parent + "/" + members[i].child, []any{members[i].parent, members[i].child}, nil
+			return members[i].Parent + "/" + members[i].Child, []any{members[i].Parent, members[i].Child}, nil
 		})
 	if err != nil {
 		return err
@@ -770,7 +331,7 @@ func (w *loadWriter) write(d *certsum.Dataset) error {
 	if err != nil {
 		return err
 	}
-	apEnts := flatten(d.AccessProfiles, func(a certsum.AccessProfile) string { return a.ID },
+	apEnts := sqlstore.Flatten(d.AccessProfiles, func(a certsum.AccessProfile) string { return a.ID },
 		func(a certsum.AccessProfile) []string { return a.EntitlementIDs })
 	if err := w.insertLinks("access profile entitlement",
 		`INSERT INTO access_profile_entitlements (access_profile_id, entitlement_id, ord) VALUES (?, ?, ?)`, apEnts); err != nil {
@@ -784,13 +345,13 @@ func (w *loadWriter) write(d *certsum.Dataset) error {
 	if err != nil {
 		return err
 	}
-	roleAPs := flatten(d.Roles, func(r certsum.Role) string { return r.ID },
+	roleAPs := sqlstore.Flatten(d.Roles, func(r certsum.Role) string { return r.ID },
 		func(r certsum.Role) []string { return r.AccessProfileIDs })
 	if err := w.insertLinks("role access profile",
 		`INSERT INTO role_access_profiles (role_id, access_profile_id, ord) VALUES (?, ?, ?)`, roleAPs); err != nil {
 		return err
 	}
-	roleEnts := flatten(d.Roles, func(r certsum.Role) string { return r.ID },
+	roleEnts := sqlstore.Flatten(d.Roles, func(r certsum.Role) string { return r.ID },
 		func(r certsum.Role) []string { return r.EntitlementIDs })
 	if err := w.insertLinks("role entitlement",
 		`INSERT INTO role_entitlements (role_id, entitlement_id, ord) VALUES (?, ?, ?)`, roleEnts); err != nil {
@@ -799,10 +360,10 @@ func (w *loadWriter) write(d *certsum.Dataset) error {
 	return w.writeCampaigns(d, orNow)
 }
 
-func (w *loadWriter) insertLinks(kind, stmt string, links []pair) error {
+func (w *loadWriter) insertLinks(kind, stmt string, links []sqlstore.Pair) error {
 	return w.insert(kind, stmt, len(links), func(i int) (string, []any, error) {
 		l := links[i]
-		return l.parent + "/" + l.child, []any{l.parent, l.child, l.ord}, nil
+		return l.Parent + "/" + l.Child, []any{l.Parent, l.Child, l.Ord}, nil
 	})
 }
 
@@ -916,13 +477,9 @@ func (w *loadWriter) writeCertifications(cds []*certsum.CertificationData, certK
 	}
 	for c, cd := range cds {
 		for _, is := range cd.IdentitySummaries {
-			identity, _, err := w.cat.lookup(w.cat.identities, "identities", is.IdentityID)
-			if err == nil {
-				base++
-				summaryOf[is.ID] = summaryRef{base, is.IdentityID}
-				err = summaries.add(is.ID, []any{base, is.ID, certKeys[c], is.IdentityID, identity.name})
-			}
-			if err != nil {
+			base++
+			summaryOf[is.ID] = summaryRef{base, is.IdentityID}
+			if err := summaries.add(is.ID, []any{base, is.ID, certKeys[c], is.IdentityID, w.cat.IdentityName(is.IdentityID)}); err != nil {
 				summaries.full.Close()
 				return err
 			}
@@ -969,15 +526,13 @@ func (w *loadWriter) writeCertifications(cds []*certsum.CertificationData, certK
 }
 
 func (w *loadWriter) addItem(b *batch, certKey, summaryKey int64, it certsum.ItemData, identity string) error {
-	name, entSource, apSource, account, err := w.describe(it, identity)
-	if err != nil {
-		return err
-	}
+	name, entSource, apSource, account := w.cat.Describe(it, identity)
 	var decision, comments, endDate, rec any
 	bulk := false
 	if r := it.Decision; r != nil {
 		decision, comments, endDate, bulk = string(r.Decision), r.Comments, nullTimeText(r.ProposedEndDate), r.Bulk
 		if r.Recommendation != nil {
+			var err error
 			if rec, err = sqlstore.JSONText(r.Recommendation); err != nil {
 				return err
 			}
@@ -1009,52 +564,6 @@ func (w *loadWriter) addDecision(b *batch, c certsum.Certification, it certsum.I
 	}
 	return b.add(r.ID, []any{r.ID, c.ID, it.ID, by, decidedAt, string(r.Decision),
 		nullString(string(r.PreviousDecision)), r.Bulk, r.Comments, nullTimeText(r.ProposedEndDate), rec})
-}
-
-// describe returns the copied columns of a review item: the access item's name, the source
-// name of an entitlement or access profile, and the account through which the identity
-// holds it (the given one, or the identity's account on the entitlement's source).
-func (w *loadWriter) describe(it certsum.ItemData, identity string) (name string, entSource, apSource, account any, err error) {
-	c := w.cat
-	var v named
-	switch it.AccessType {
-	case certsum.TypeEntitlement:
-		v, _, err = c.lookup(c.ents, "entitlements", it.AccessID)
-	case certsum.TypeAccessProfile:
-		v, _, err = c.lookup(c.aps, "access_profiles", it.AccessID)
-	case certsum.TypeRole:
-		v, _, err = c.lookup(c.roles, "roles", it.AccessID)
-	case certsum.TypeAccount:
-		v, _, err = c.lookup(c.accounts, "accounts", it.AccessID)
-	}
-	if err != nil {
-		return "", nil, nil, nil, err
-	}
-	name = v.name
-	if it.AccessType == certsum.TypeEntitlement || it.AccessType == certsum.TypeAccessProfile {
-		src, _, err := c.lookup(c.sources, "sources", v.sourceID)
-		if err != nil {
-			return "", nil, nil, nil, err
-		}
-		if it.AccessType == certsum.TypeEntitlement {
-			entSource = src.name
-		} else {
-			apSource = src.name
-		}
-	}
-	switch {
-	case it.AccountID != "":
-		account = it.AccountID
-	case it.AccessType == certsum.TypeAccount:
-		account = it.AccessID
-	case it.AccessType == certsum.TypeEntitlement:
-		id, err := c.accountFor(identity, v.sourceID)
-		if err != nil {
-			return "", nil, nil, nil, err
-		}
-		account = nullString(id)
-	}
-	return name, entSource, apSource, account, nil
 }
 
 // setFrom is "ent_total = a.ent_total, …".
