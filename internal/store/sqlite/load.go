@@ -12,7 +12,6 @@ import (
 	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
-
 // progressEvery is how many rows Load writes between two progress calls.
 const progressEvery = 20000
 
