@@ -13,7 +13,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/demo"
-	"github.com/certsum/certsum/query"
+	"github.com/certsum/certsum/internal/store/storetest"
 )
 
 // The benchmarks run over the demo dataset (CERTSUM_BENCH_IDENTITIES identities, 100,000 by
@@ -120,15 +120,6 @@ func benchStore(b *testing.B) *Store {
 	return st
 }
 
-func benchFilter(b *testing.B, src string, s *query.Schema) query.Expr {
-	b.Helper()
-	e, err := query.ParseFor(src, s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return e
-}
-
 // largest returns the certification with the most review items and the ids of its identity
 // summaries in name order.
 func largest(b *testing.B, st *Store) (string, []string) {
@@ -149,146 +140,51 @@ func largest(b *testing.B, st *Store) (string, []string) {
 	return id, sids
 }
 
-func BenchmarkDecisionSummary(b *testing.B) {
+// bench returns the benchmark database with its largest certification.
+func bench(b *testing.B) (*Store, storetest.Bench) {
 	st := benchStore(b)
 	cert, sids := largest(b, st)
-	ten := `identitySummary.id in (`
-	for i := 0; i < 10 && i < len(sids); i++ {
-		if i > 0 {
-			ten += ", "
-		}
-		ten += strconv.Quote(sids[i*len(sids)/10])
-	}
-	ten += ")"
-	filter := benchFilter(b, ten, certsum.DecisionSummarySchema)
-	b.Run("unfiltered", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := st.DecisionSummary(context.Background(), cert, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("10 identity summaries", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := st.DecisionSummary(context.Background(), cert, filter); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	return st, storetest.Bench{Store: st, Cert: cert, Summaries: sids}
+}
+
+func BenchmarkDecisionSummary(b *testing.B) {
+	_, x := bench(b)
+	x.DecisionSummary(b)
 }
 
 func BenchmarkIdentitySummaries(b *testing.B) {
-	st := benchStore(b)
-	cert, sids := largest(b, st)
-	open := benchFilter(b, `completed eq false`, certsum.IdentitySummarySchema)
-	var openCount int
-	if err := st.pool.QueryRow(context.Background(),
-		`SELECT COUNT(*) FROM identity_summaries WHERE cert_id = $1 AND NOT completed`, cert).Scan(&openCount); err != nil {
-		b.Fatal(err)
-	}
-	last := func(n int) int { return max(0, (n-1)/certsum.MaxLimit*certsum.MaxLimit) }
-	cases := []struct {
-		name string
-		q    certsum.ListQuery
-	}{
-		{"first page", certsum.ListQuery{Limit: 250, Count: true}},
-		{"last page", certsum.ListQuery{Limit: 250, Offset: last(len(sids)), Count: true}},
-		{"first page completed eq false", certsum.ListQuery{Limit: 250, Count: true, Filter: open}},
-		{"last page completed eq false", certsum.ListQuery{Limit: 250, Offset: last(openCount), Count: true, Filter: open}},
-		{"first page no count", certsum.ListQuery{Limit: 250}},
-	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			for b.Loop() {
-				p, err := st.ListIdentitySummaries(context.Background(), cert, tc.q)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(p.Items) == 0 {
-					b.Fatal("empty page")
-				}
-			}
-		})
-	}
-	b.Logf("largest certification %s: %d identity summaries, %d open", cert, len(sids), openCount)
+	_, x := bench(b)
+	x.IdentitySummaries(b)
 }
 
 func BenchmarkAccessSummaries(b *testing.B) {
-	st := benchStore(b)
-	cert, _ := largest(b, st)
-	for _, t := range []certsum.DtoType{certsum.TypeRole, certsum.TypeAccessProfile, certsum.TypeEntitlement} {
-		b.Run(string(t)+" first page", func(b *testing.B) {
-			for b.Loop() {
-				if _, err := st.ListAccessSummaries(context.Background(), cert, t, certsum.ListQuery{Limit: 250, Count: true}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-	b.Run("ENTITLEMENT completed eq false count only", func(b *testing.B) {
-		q := certsum.ListQuery{Limit: 0, Count: true, Filter: benchFilter(b, `completed eq false`, certsum.AccessSummarySchema)}
-		for b.Loop() {
-			if _, err := st.ListAccessSummaries(context.Background(), cert, certsum.TypeEntitlement, q); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	_, x := bench(b)
+	x.AccessSummaries(b)
 }
 
-func BenchmarkReviewItemsFirstPage(b *testing.B) {
-	st := benchStore(b)
-	cert, _ := largest(b, st)
-	for b.Loop() {
-		if _, err := st.ListReviewItems(context.Background(), cert, certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 250, Count: true}); err != nil {
-			b.Fatal(err)
-		}
-	}
+func BenchmarkReviewItems(b *testing.B) {
+	_, x := bench(b)
+	x.ReviewItems(b)
 }
 
 // BenchmarkDecide250 decides 250 decided items of the largest certification per operation,
-// alternating APPROVE and REVOKE so that every decision changes the approved and revoked
-// counters of the item's identity summary and certification.
+// flipping each between APPROVE and REVOKE, so the numbers of decided items and completed
+// summaries that the read benchmarks see stay as loaded (storetest.Bench.Decide250).
 func BenchmarkDecide250(b *testing.B) {
-	st := benchStore(b)
-	cert, _ := largest(b, st)
+	st, x := bench(b)
 	rows, err := st.pool.Query(context.Background(),
-		`SELECT id, decision FROM review_items WHERE cert_id = $1 AND decision IS NOT NULL ORDER BY id`, cert)
+		`SELECT id, decision FROM review_items WHERE cert_id = $1 AND decision IS NOT NULL ORDER BY id`, x.Cert)
 	if err != nil {
 		b.Fatal(err)
 	}
-	type item struct {
-		id       string
-		decision certsum.Decision
-	}
-	var items []item
+	var items []certsum.AccessReviewItem
 	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.id, &it.decision); err != nil {
+		var it certsum.AccessReviewItem
+		if err := rows.Scan(&it.ID, &it.Decision); err != nil {
 			b.Fatal(err)
 		}
 		items = append(items, it)
 	}
 	rows.Close()
-	if len(items) < 250 {
-		b.Skipf("the largest certification has only %d decided items", len(items))
-	}
-	bulk, comments := true, "benchmark"
-	round := 0
-	for b.Loop() {
-		start := (round * 250) % (len(items) - 249)
-		body := make([]certsum.ReviewDecision, 250)
-		for i := range body {
-			it := &items[start+i]
-			if it.decision == certsum.Approve {
-				it.decision = certsum.Revoke
-			} else {
-				it.decision = certsum.Approve
-			}
-			body[i] = certsum.ReviewDecision{ID: it.id, Decision: it.decision, Bulk: &bulk, Comments: &comments}
-		}
-		round++
-		if _, err := st.Decide(context.Background(), cert, "bench", body); err != nil {
-			b.Fatal(err)
-		}
-	}
+	x.Decide250(b, items)
 }

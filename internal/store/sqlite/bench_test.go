@@ -11,12 +11,12 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/demo"
+	"github.com/certsum/certsum/internal/store/storetest"
 )
 
 // The benchmarks run over the demo dataset (CERTSUM_BENCH_IDENTITIES identities, 100,000 by
@@ -120,28 +120,6 @@ func benchStore(b *testing.B, writable bool) *Store {
 	return st
 }
 
-// loop runs fn b.N times and also reports the process CPU time per operation, which is what
-// an operation costs whatever else the (shared) machine is doing.
-func loop(b *testing.B, fn func() error) {
-	b.Helper()
-	start := cpuTime()
-	for b.Loop() {
-		if err := fn(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime returns the user and system CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func copyFile(src, dst string) error {
 	data, err := os.ReadFile(src)
 	if err != nil {
@@ -177,148 +155,52 @@ func largest(b *testing.B, st *Store) (string, []string) {
 	return id, sids
 }
 
-func BenchmarkDecisionSummary(b *testing.B) {
-	st := benchStore(b, false)
+// bench returns the benchmark database with its largest certification.
+func bench(b *testing.B, writable bool) (*Store, storetest.Bench) {
+	st := benchStore(b, writable)
 	cert, sids := largest(b, st)
-	ten := `identitySummary.id in (`
-	for i := 0; i < 10 && i < len(sids); i++ {
-		if i > 0 {
-			ten += ", "
-		}
-		ten += strconv.Quote(sids[i*len(sids)/10])
-	}
-	ten += ")"
-	filter := mustFilter(b, ten, certsum.DecisionSummarySchema)
-	b.Run("unfiltered", func(b *testing.B) {
-		loop(b, func() error {
-			_, err := st.DecisionSummary(context.Background(), cert, nil)
-			return err
-		})
-	})
-	b.Run("10 identity summaries", func(b *testing.B) {
-		loop(b, func() error {
-			_, err := st.DecisionSummary(context.Background(), cert, filter)
-			return err
-		})
-	})
+	return st, storetest.Bench{Store: st, Cert: cert, Summaries: sids}
+}
+
+func BenchmarkDecisionSummary(b *testing.B) {
+	_, x := bench(b, false)
+	x.DecisionSummary(b)
 }
 
 func BenchmarkIdentitySummaries(b *testing.B) {
-	st := benchStore(b, false)
-	cert, sids := largest(b, st)
-	open := mustFilter(b, `completed eq false`, certsum.IdentitySummarySchema)
-	var openCount int
-	if err := st.read.QueryRowContext(context.Background(),
-		`SELECT COUNT(*) FROM identity_summaries WHERE cert_key = (SELECT key FROM certifications WHERE id = ?) AND completed = 0`, cert).Scan(&openCount); err != nil {
-		b.Fatal(err)
-	}
-	last := func(n int) int { return max(0, (n-1)/certsum.MaxLimit*certsum.MaxLimit) }
-	cases := []struct {
-		name string
-		q    certsum.ListQuery
-	}{
-		{"first page", certsum.ListQuery{Limit: 250, Count: true}},
-		{"last page", certsum.ListQuery{Limit: 250, Offset: last(len(sids)), Count: true}},
-		{"first page completed eq false", certsum.ListQuery{Limit: 250, Count: true, Filter: open}},
-		{"last page completed eq false", certsum.ListQuery{Limit: 250, Offset: last(openCount), Count: true, Filter: open}},
-		{"first page no count", certsum.ListQuery{Limit: 250}},
-		{"first page name sw with count", certsum.ListQuery{Limit: 250, Count: true,
-			Filter: mustFilter(b, `name sw "a"`, certsum.IdentitySummarySchema)}},
-	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			loop(b, func() error {
-				p, err := st.ListIdentitySummaries(context.Background(), cert, tc.q)
-				if err == nil && len(p.Items) == 0 {
-					err = fmt.Errorf("empty page")
-				}
-				return err
-			})
-		})
-	}
-	b.Logf("largest certification %s: %d identity summaries, %d open", cert, len(sids), openCount)
+	_, x := bench(b, false)
+	x.IdentitySummaries(b)
 }
 
 func BenchmarkAccessSummaries(b *testing.B) {
-	st := benchStore(b, false)
-	cert, _ := largest(b, st)
-	for _, t := range []certsum.DtoType{certsum.TypeRole, certsum.TypeAccessProfile, certsum.TypeEntitlement} {
-		b.Run(string(t)+" first page", func(b *testing.B) {
-			loop(b, func() error {
-				_, err := st.ListAccessSummaries(context.Background(), cert, t, certsum.ListQuery{Limit: 250, Count: true})
-				return err
-			})
-		})
-	}
-	b.Run("ENTITLEMENT completed eq false count only", func(b *testing.B) {
-		q := certsum.ListQuery{Limit: 0, Count: true, Filter: mustFilter(b, `completed eq false`, certsum.AccessSummarySchema)}
-		loop(b, func() error {
-			_, err := st.ListAccessSummaries(context.Background(), cert, certsum.TypeEntitlement, q)
-			return err
-		})
-	})
+	_, x := bench(b, false)
+	x.AccessSummaries(b)
 }
 
 func BenchmarkReviewItems(b *testing.B) {
-	st := benchStore(b, false)
-	cert, sids := largest(b, st)
-	cases := []struct {
-		name string
-		q    certsum.ListQuery
-	}{
-		{"first page", certsum.ListQuery{Limit: 250, Count: true}},
-		{"one identity summary", certsum.ListQuery{Limit: 250, Count: true,
-			Filter: mustFilter(b, `identitySummary.id eq `+strconv.Quote(sids[len(sids)/2]), certsum.ReviewItemSchema)}},
-		{"first page access.type eq ROLE with count", certsum.ListQuery{Limit: 250, Count: true,
-			Filter: mustFilter(b, `access.type eq "ROLE"`, certsum.ReviewItemSchema)}},
-	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			loop(b, func() error {
-				_, err := st.ListReviewItems(context.Background(), cert, certsum.ReviewItemFilter{}, tc.q)
-				return err
-			})
-		})
-	}
+	_, x := bench(b, false)
+	x.ReviewItems(b)
 }
 
-// BenchmarkDecide250 decides 250 open items of the largest certification per operation,
-// alternating APPROVE and REVOKE so that every decision changes every counter.
+// BenchmarkDecide250 decides 250 items of the largest certification per operation, in id
+// order, on a copy of the benchmark database (storetest.Bench.Decide250).
 func BenchmarkDecide250(b *testing.B) {
-	st := benchStore(b, true)
-	cert, _ := largest(b, st)
-	rows, err := st.read.QueryContext(context.Background(),
-		`SELECT id FROM review_items WHERE cert_key = (SELECT key FROM certifications WHERE id = ?) ORDER BY id`, cert)
+	st, x := bench(b, true)
+	rows, err := st.read.QueryContext(context.Background(), `SELECT id, COALESCE(decision, '') FROM review_items
+		WHERE cert_key = (SELECT key FROM certifications WHERE id = ?) ORDER BY id`, x.Cert)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var ids []string
+	var items []certsum.AccessReviewItem
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var it certsum.AccessReviewItem
+		if err := rows.Scan(&it.ID, &it.Decision); err != nil {
 			b.Fatal(err)
 		}
-		ids = append(ids, id)
+		items = append(items, it)
 	}
 	rows.Close()
-	if len(ids) < 250 {
-		b.Skipf("the largest certification has only %d items", len(ids))
-	}
-	round := 0
-	loop(b, func() error {
-		start := (round * 250) % (len(ids) - 249)
-		body := make([]certsum.ReviewDecision, 250)
-		for i := range body {
-			d := certsum.Approve
-			if (i+round)%2 == 0 {
-				d = certsum.Revoke
-			}
-			body[i] = certsum.ReviewDecision{ID: ids[start+i], Decision: d, Bulk: ptr(true), Comments: ptr("benchmark")}
-		}
-		round++
-		_, err := st.Decide(context.Background(), cert, "bench", body)
-		return err
-	})
+	x.Decide250(b, items)
 }
 
 // BenchmarkPrepare compares a query prepared per call with a prepared statement, the cost
@@ -328,7 +210,7 @@ func BenchmarkPrepare(b *testing.B) {
 	cert, _ := largest(b, st)
 	const q = `SELECT ` + "ent_total, ent_approved, ent_revoked" + ` FROM certifications WHERE id = ?`
 	b.Run("per call", func(b *testing.B) {
-		loop(b, func() error {
+		storetest.Loop(b, func() error {
 			var x, y, z int
 			return st.read.QueryRowContext(context.Background(), q, cert).Scan(&x, &y, &z)
 		})
@@ -339,7 +221,7 @@ func BenchmarkPrepare(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer stmt.Close()
-		loop(b, func() error {
+		storetest.Loop(b, func() error {
 			var x, y, z int
 			return stmt.QueryRowContext(context.Background(), cert).Scan(&x, &y, &z)
 		})

@@ -1,0 +1,179 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/query"
+)
+
+// The store benchmarks, written once for every backend: each backend's bench_test.go opens
+// its benchmark database and names the largest certification (Bench), and the benchmarks
+// go through certsum.Store alone.
+
+// Bench is a benchmark database: a store and its largest certification, with the ids of
+// that certification's identity summaries in name order.
+type Bench struct {
+	Store     certsum.Store
+	Cert      string
+	Summaries []string
+}
+
+func benchFilter(b *testing.B, src string, s *query.Schema) query.Expr {
+	b.Helper()
+	e, err := query.ParseFor(src, s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// Loop runs fn b.N times and also reports the process CPU time per operation (where the
+// system tells it), which is what an operation costs whatever else the shared machine is
+// doing.
+func Loop(b *testing.B, fn func() error) {
+	b.Helper()
+	start := cpuTime()
+	for b.Loop() {
+		if err := fn(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if start >= 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// DecisionSummary benchmarks the decision summary, unfiltered and over 10 identity summaries.
+func (x Bench) DecisionSummary(b *testing.B) {
+	ten := `identitySummary.id in (`
+	for i := 0; i < 10 && i < len(x.Summaries); i++ {
+		if i > 0 {
+			ten += ", "
+		}
+		ten += strconv.Quote(x.Summaries[i*len(x.Summaries)/10])
+	}
+	filter := benchFilter(b, ten+")", certsum.DecisionSummarySchema)
+	for _, tc := range []struct {
+		name   string
+		filter query.Expr
+	}{{"unfiltered", nil}, {"10 identity summaries", filter}} {
+		b.Run(tc.name, func(b *testing.B) {
+			Loop(b, func() error {
+				_, err := x.Store.DecisionSummary(context.Background(), x.Cert, tc.filter)
+				return err
+			})
+		})
+	}
+}
+
+// IdentitySummaries benchmarks pages of identity summaries at the start and the end, open
+// or all, with and without a count.
+func (x Bench) IdentitySummaries(b *testing.B) {
+	ctx := context.Background()
+	open := benchFilter(b, `completed eq false`, certsum.IdentitySummarySchema)
+	p, err := x.Store.ListIdentitySummaries(ctx, x.Cert, certsum.ListQuery{Limit: 1, Count: true, Filter: open})
+	if err != nil {
+		b.Fatal(err)
+	}
+	openCount := p.Total
+	last := func(n int) int { return max(0, (n-1)/certsum.MaxLimit*certsum.MaxLimit) }
+	cases := []struct {
+		name string
+		q    certsum.ListQuery
+	}{
+		{"first page", certsum.ListQuery{Limit: 250, Count: true}},
+		{"last page", certsum.ListQuery{Limit: 250, Offset: last(len(x.Summaries)), Count: true}},
+		{"first page completed eq false", certsum.ListQuery{Limit: 250, Count: true, Filter: open}},
+		{"last page completed eq false", certsum.ListQuery{Limit: 250, Offset: last(openCount), Count: true, Filter: open}},
+		{"first page no count", certsum.ListQuery{Limit: 250}},
+		{"first page name sw with count", certsum.ListQuery{Limit: 250, Count: true,
+			Filter: benchFilter(b, `name sw "a"`, certsum.IdentitySummarySchema)}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			Loop(b, func() error {
+				p, err := x.Store.ListIdentitySummaries(ctx, x.Cert, tc.q)
+				if err == nil && len(p.Items) == 0 {
+					err = fmt.Errorf("empty page")
+				}
+				return err
+			})
+		})
+	}
+	b.Logf("largest certification %s: %d identity summaries, %d open", x.Cert, len(x.Summaries), openCount)
+}
+
+// AccessSummaries benchmarks the first page of each type and an entitlement count.
+func (x Bench) AccessSummaries(b *testing.B) {
+	ctx := context.Background()
+	for _, t := range []certsum.DtoType{certsum.TypeRole, certsum.TypeAccessProfile, certsum.TypeEntitlement} {
+		b.Run(string(t)+" first page", func(b *testing.B) {
+			Loop(b, func() error {
+				_, err := x.Store.ListAccessSummaries(ctx, x.Cert, t, certsum.ListQuery{Limit: 250, Count: true})
+				return err
+			})
+		})
+	}
+	b.Run("ENTITLEMENT completed eq false count only", func(b *testing.B) {
+		q := certsum.ListQuery{Limit: 0, Count: true, Filter: benchFilter(b, `completed eq false`, certsum.AccessSummarySchema)}
+		Loop(b, func() error {
+			_, err := x.Store.ListAccessSummaries(ctx, x.Cert, certsum.TypeEntitlement, q)
+			return err
+		})
+	})
+}
+
+// ReviewItems benchmarks the first page of review items, one identity summary's items and
+// the items of one access type.
+func (x Bench) ReviewItems(b *testing.B) {
+	cases := []struct {
+		name string
+		q    certsum.ListQuery
+	}{
+		{"first page", certsum.ListQuery{Limit: 250, Count: true}},
+		{"one identity summary", certsum.ListQuery{Limit: 250, Count: true,
+			Filter: benchFilter(b, `identitySummary.id eq `+strconv.Quote(x.Summaries[len(x.Summaries)/2]), certsum.ReviewItemSchema)}},
+		{"first page access.type eq ROLE with count", certsum.ListQuery{Limit: 250, Count: true,
+			Filter: benchFilter(b, `access.type eq "ROLE"`, certsum.ReviewItemSchema)}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			Loop(b, func() error {
+				_, err := x.Store.ListReviewItems(context.Background(), x.Cert, certsum.ReviewItemFilter{}, tc.q)
+				return err
+			})
+		})
+	}
+}
+
+// Decide250 decides 250 items of the certification per operation, walking items (ids with
+// their current decisions) in order and flipping each between APPROVE and REVOKE (an open
+// item becomes REVOKE), so that every decision changes the counters of its identity summary
+// and certification.
+func (x Bench) Decide250(b *testing.B, items []certsum.AccessReviewItem) {
+	if len(items) < 250 {
+		b.Skipf("the largest certification has only %d such items", len(items))
+	}
+	bulk, comments := true, "benchmark"
+	round := 0
+	Loop(b, func() error {
+		start := (round * 250) % (len(items) - 249)
+		body := make([]certsum.ReviewDecision, 250)
+		for i := range body {
+			it := &items[start+i]
+			if it.Decision == certsum.Revoke {
+				it.Decision = certsum.Approve
+			} else {
+				it.Decision = certsum.Revoke
+			}
+			body[i] = certsum.ReviewDecision{ID: it.ID, Decision: it.Decision, Bulk: &bulk, Comments: &comments}
+		}
+		round++
+		_, err := x.Store.Decide(context.Background(), x.Cert, "bench", body)
+		return err
+	})
+}
