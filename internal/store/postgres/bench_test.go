@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -29,21 +28,12 @@ import (
 // APPROVE and REVOKE, so the numbers of decided items and completed summaries that the read
 // benchmarks see stay as loaded.
 
-const benchSeed = 1
-
 var (
 	benchOnce  sync.Once
 	benchDSN   string
 	benchErr   error
 	benchClean func()
 )
-
-func benchIdentities() int {
-	if v, err := strconv.Atoi(os.Getenv("CERTSUM_BENCH_IDENTITIES")); err == nil && v > 0 {
-		return v
-	}
-	return 100_000
-}
 
 // benchSchemaDSN returns the DSN of the schema holding the benchmark dataset, loading it on
 // first use.
@@ -83,7 +73,7 @@ func benchSchemaDSN(b *testing.B) string {
 			return
 		}
 		start := time.Now()
-		ds := demo.Generate(demo.Options{Identities: benchIdentities(), Seed: benchSeed})
+		ds := demo.Generate(demo.Options{Identities: storetest.BenchIdentities(), Seed: storetest.BenchSeed})
 		generated := time.Since(start)
 		start = time.Now()
 		if err := st.Load(ctx, ds, nil); err != nil {
@@ -147,24 +137,10 @@ func bench(b *testing.B) (*Store, storetest.Bench) {
 	return st, storetest.Bench{Store: st, Cert: cert, Summaries: sids}
 }
 
-func BenchmarkDecisionSummary(b *testing.B) {
+// BenchmarkReads runs the read benchmarks of storetest.Bench.
+func BenchmarkReads(b *testing.B) {
 	_, x := bench(b)
-	x.DecisionSummary(b)
-}
-
-func BenchmarkIdentitySummaries(b *testing.B) {
-	_, x := bench(b)
-	x.IdentitySummaries(b)
-}
-
-func BenchmarkAccessSummaries(b *testing.B) {
-	_, x := bench(b)
-	x.AccessSummaries(b)
-}
-
-func BenchmarkReviewItems(b *testing.B) {
-	_, x := bench(b)
-	x.ReviewItems(b)
+	x.Reads(b)
 }
 
 // BenchmarkDecide250 decides 250 decided items of the largest certification per operation,

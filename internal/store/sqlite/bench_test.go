@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -25,20 +24,11 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 2s ./internal/store/sqlite/
 
-const benchSeed = 1
-
 var (
 	benchOnce sync.Once
 	benchPath string
 	benchErr  error
 )
-
-func benchIdentities() int {
-	if v, err := strconv.Atoi(os.Getenv("CERTSUM_BENCH_IDENTITIES")); err == nil && v > 0 {
-		return v
-	}
-	return 100_000
-}
 
 // migrationsHash names the schema the cached database was built with.
 func migrationsHash() string {
@@ -57,16 +47,16 @@ func migrationsHash() string {
 func benchDB(b *testing.B) string {
 	b.Helper()
 	benchOnce.Do(func() {
-		n := benchIdentities()
+		n := storetest.BenchIdentities()
 		benchPath = os.Getenv("CERTSUM_BENCH_DB")
 		if benchPath == "" {
-			benchPath = filepath.Join(os.TempDir(), fmt.Sprintf("certsum-bench-seed%d-%d-%s.db", benchSeed, n, migrationsHash()))
+			benchPath = filepath.Join(os.TempDir(), fmt.Sprintf("certsum-bench-seed%d-%d-%s.db", storetest.BenchSeed, n, migrationsHash()))
 		}
 		if _, err := os.Stat(benchPath); err == nil {
 			return
 		}
 		start := time.Now()
-		ds := demo.Generate(demo.Options{Identities: n, Seed: benchSeed})
+		ds := demo.Generate(demo.Options{Identities: n, Seed: storetest.BenchSeed})
 		generated := time.Since(start)
 		tmp := benchPath + ".building"
 		for _, suffix := range []string{"", "-wal", "-shm"} {
@@ -162,24 +152,10 @@ func bench(b *testing.B, writable bool) (*Store, storetest.Bench) {
 	return st, storetest.Bench{Store: st, Cert: cert, Summaries: sids}
 }
 
-func BenchmarkDecisionSummary(b *testing.B) {
+// BenchmarkReads runs the read benchmarks of storetest.Bench.
+func BenchmarkReads(b *testing.B) {
 	_, x := bench(b, false)
-	x.DecisionSummary(b)
-}
-
-func BenchmarkIdentitySummaries(b *testing.B) {
-	_, x := bench(b, false)
-	x.IdentitySummaries(b)
-}
-
-func BenchmarkAccessSummaries(b *testing.B) {
-	_, x := bench(b, false)
-	x.AccessSummaries(b)
-}
-
-func BenchmarkReviewItems(b *testing.B) {
-	_, x := bench(b, false)
-	x.ReviewItems(b)
+	x.Reads(b)
 }
 
 // BenchmarkDecide250 decides 250 items of the largest certification per operation, in id

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"testing"
 
@@ -13,6 +14,26 @@ import (
 // The store benchmarks, written once for every backend: each backend's bench_test.go opens
 // its benchmark database and names the largest certification (Bench), and the benchmarks
 // go through certsum.Store alone.
+
+// BenchSeed is the seed of the demo dataset the benchmarks run over.
+const BenchSeed = 1
+
+// BenchIdentities is the size of the benchmark dataset: CERTSUM_BENCH_IDENTITIES
+// identities, 100,000 by default.
+func BenchIdentities() int {
+	if v, err := strconv.Atoi(os.Getenv("CERTSUM_BENCH_IDENTITIES")); err == nil && v > 0 {
+		return v
+	}
+	return 100_000
+}
+
+// Reads runs every read benchmark as a sub-benchmark.
+func (x Bench) Reads(b *testing.B) {
+	b.Run("DecisionSummary", x.DecisionSummary)
+	b.Run("IdentitySummaries", x.IdentitySummaries)
+	b.Run("AccessSummaries", x.AccessSummaries)
+	b.Run("ReviewItems", x.ReviewItems)
+}
 
 // Bench is a benchmark database: a store and its largest certification, with the ids of
 // that certification's identity summaries in name order.
