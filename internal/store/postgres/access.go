@@ -14,7 +14,7 @@ import (
 type dialect struct{}
 
 func (dialect) Param(n int) string                   { return "$" + strconv.Itoa(n) }
-func (dialect) AnyOf(column string, n int) string    { return column + " = ANY($" + strconv.Itoa(n) + ")" }
+func (dialect) AnyOf(column, ph string) string       { return column + " = ANY(" + ph + ")" }
 func (dialect) IDs(ids []string) any                 { return ids }
 func (dialect) JSONArrayLength(column string) string { return "jsonb_array_length(" + column + ")" }
 func (dialect) Time(dst *certsum.Time) any           { return timeCol{dst} }
@@ -25,8 +25,14 @@ func (dialect) TimeArg(t certsum.Time) any           { return pgTime(t) }
 func (dialect) NullTimeArg(t *certsum.Time) any      { return pgNullTime(t) }
 func (dialect) Keys() sqlstore.Keys                  { return keys }
 func (dialect) Unindexed(column string) string       { return column }
-func (dialect) SQLQ() sqlq.Dialect                   { return sqlq.Postgres }
-func (dialect) ForUpdate(of string) string           { return " FOR NO KEY UPDATE OF " + of }
+
+// SummaryOrderedItems starts from the identity summaries, whose (cert_id, name, id) index
+// gives the default order, so that a first page reads one page's worth of rows.
+func (dialect) SummaryOrderedItems() string {
+	return ` FROM identity_summaries s JOIN review_items i ON i.identity_summary_id = s.id`
+}
+func (dialect) SQLQ() sqlq.Dialect         { return sqlq.Postgres }
+func (dialect) ForUpdate(of string) string { return " FOR NO KEY UPDATE OF " + of }
 
 // keys are PostgreSQL's key columns: every certification table is keyed by its id.
 var keys = sqlstore.Keys{Cert: "id", Summary: "id", Item: "id",

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/demo"
 	"github.com/certsum/certsum/internal/store/storetest"
 )
@@ -153,14 +152,6 @@ func BenchmarkDecide250(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var items []certsum.AccessReviewItem
-	for rows.Next() {
-		var it certsum.AccessReviewItem
-		if err := rows.Scan(&it.ID, &it.Decision); err != nil {
-			b.Fatal(err)
-		}
-		items = append(items, it)
-	}
-	rows.Close()
-	x.Decide250(b, items)
+	defer rows.Close()
+	x.Decide250(b, storetest.ScanDecisions(b, rows))
 }

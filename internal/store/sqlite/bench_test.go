@@ -167,16 +167,8 @@ func BenchmarkDecide250(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var items []certsum.AccessReviewItem
-	for rows.Next() {
-		var it certsum.AccessReviewItem
-		if err := rows.Scan(&it.ID, &it.Decision); err != nil {
-			b.Fatal(err)
-		}
-		items = append(items, it)
-	}
-	rows.Close()
-	x.Decide250(b, items)
+	defer rows.Close()
+	x.Decide250(b, storetest.ScanDecisions(b, rows))
 }
 
 // BenchmarkPrepare compares a query prepared per call with a prepared statement, the cost

@@ -48,12 +48,12 @@ func LoadDetails(ctx context.Context, q Querier, dl Dialect, items []AccessItem)
 		}
 	}
 	roleAPs, err := links(ctx, q, dl, `SELECT role_id, access_profile_id FROM role_access_profiles
-		WHERE `+dl.AnyOf("role_id", 1)+` ORDER BY role_id, ord`, roleIDs)
+		WHERE `+dl.AnyOf("role_id", dl.Param(1))+` ORDER BY role_id, ord`, roleIDs)
 	if err != nil {
 		return nil, err
 	}
 	roleEnts, err := links(ctx, q, dl, `SELECT role_id, entitlement_id FROM role_entitlements
-		WHERE `+dl.AnyOf("role_id", 1)+` ORDER BY role_id, ord`, roleIDs)
+		WHERE `+dl.AnyOf("role_id", dl.Param(1))+` ORDER BY role_id, ord`, roleIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func LoadDetails(ctx context.Context, q Querier, dl Dialect, items []AccessItem)
 		entIDs = append(entIDs, ids...)
 	}
 	apEnts, err := links(ctx, q, dl, `SELECT access_profile_id, entitlement_id FROM access_profile_entitlements
-		WHERE `+dl.AnyOf("access_profile_id", 1)+` ORDER BY access_profile_id, ord`, apIDs)
+		WHERE `+dl.AnyOf("access_profile_id", dl.Param(1))+` ORDER BY access_profile_id, ord`, apIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (d *Details) loadEntitlements(ctx context.Context, q Querier, dl Dialect, i
 		FROM entitlements e
 		JOIN sources src ON src.id = e.source_id
 		LEFT JOIN identities o ON o.id = e.owner_id
-		WHERE `+dl.AnyOf("e.id", 1), dl.IDs(ids))
+		WHERE `+dl.AnyOf("e.id", dl.Param(1)), dl.IDs(ids))
 	if err != nil {
 		return fmt.Errorf("load entitlements: %w", err)
 	}
@@ -178,7 +178,7 @@ func (d *Details) loadAccessProfiles(ctx context.Context, q Querier, dl Dialect,
 			a.owner_id, o.name, o.email, a.created, a.modified
 		FROM access_profiles a
 		LEFT JOIN identities o ON o.id = a.owner_id
-		WHERE `+dl.AnyOf("a.id", 1), dl.IDs(ids))
+		WHERE `+dl.AnyOf("a.id", dl.Param(1)), dl.IDs(ids))
 	if err != nil {
 		return fmt.Errorf("load access profiles: %w", err)
 	}
@@ -205,7 +205,7 @@ func (d *Details) loadRoles(ctx context.Context, q Querier, dl Dialect, ids []st
 			r.owner_id, o.name, o.email
 		FROM roles r
 		LEFT JOIN identities o ON o.id = r.owner_id
-		WHERE `+dl.AnyOf("r.id", 1), dl.IDs(ids))
+		WHERE `+dl.AnyOf("r.id", dl.Param(1)), dl.IDs(ids))
 	if err != nil {
 		return fmt.Errorf("load roles: %w", err)
 	}
@@ -248,7 +248,7 @@ func (d *Details) loadAccounts(ctx context.Context, q Querier, dl Dialect, ids [
 			a.created, a.modified, a.usage_days, a.identity_id, i.name
 		FROM accounts a
 		JOIN identities i ON i.id = a.identity_id
-		WHERE `+dl.AnyOf("a.id", 1), dl.IDs(ids))
+		WHERE `+dl.AnyOf("a.id", dl.Param(1)), dl.IDs(ids))
 	if err != nil {
 		return fmt.Errorf("load accounts: %w", err)
 	}

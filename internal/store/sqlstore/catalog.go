@@ -274,7 +274,7 @@ func (c *Catalog) fetch(wanted map[string]map[string]bool) error {
 		case tEntitlements, tAccessProfiles:
 			cols = `id, name, source_id, ''`
 		}
-		rows, err := c.q.Query(c.ctx, `SELECT `+cols+` FROM `+table+` WHERE `+c.dl.AnyOf("id", 1), c.dl.IDs(ids))
+		rows, err := c.q.Query(c.ctx, `SELECT `+cols+` FROM `+table+` WHERE `+c.dl.AnyOf("id", c.dl.Param(1)), c.dl.IDs(ids))
 		if err != nil {
 			return err
 		}
@@ -334,7 +334,7 @@ func (c *Catalog) resolveAccounts() error {
 		c.accountOf[p] = ""
 	}
 	rows, err := c.q.Query(c.ctx, `SELECT identity_id, source_id, MIN(id) FROM accounts
-		WHERE `+c.dl.AnyOf("identity_id", 1)+` GROUP BY identity_id, source_id`, c.dl.IDs(ids))
+		WHERE `+c.dl.AnyOf("identity_id", c.dl.Param(1))+` GROUP BY identity_id, source_id`, c.dl.IDs(ids))
 	if err != nil {
 		return err
 	}

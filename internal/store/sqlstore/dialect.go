@@ -46,9 +46,9 @@ func QueryRow(ctx context.Context, q Querier, stmt string, args []any, dest ...a
 type Dialect interface {
 	// Param returns the text of the n-th (1-based) statement parameter.
 	Param(n int) string
-	// AnyOf returns a condition that column is one of the ids passed as the query's n-th
-	// argument (through IDs).
-	AnyOf(column string, n int) string
+	// AnyOf returns a condition that column is one of the ids passed (through IDs) as the
+	// argument of placeholder ph.
+	AnyOf(column, ph string) string
 	// IDs turns ids into the argument AnyOf expects.
 	IDs(ids []string) any
 	// JSONArrayLength returns the expression of the length of a JSON array column.
@@ -67,6 +67,9 @@ type Dialect interface {
 	JSON(dst any) any
 	// Keys names the columns that key the certification tables.
 	Keys() Keys
+	// SummaryOrderedItems is the FROM clause of review items i joined to their identity
+	// summaries s that walks the summaries in name order (the default sort of review items).
+	SummaryOrderedItems() string
 	// Unindexed returns a column reference that the planner cannot serve from an index.
 	Unindexed(column string) string
 	// SQLQ is the dialect in which sqlq writes filters and sorts.

@@ -109,7 +109,7 @@ func (m *mover[K]) resolve(certID string, refs []certsum.ReassignReference) ([]I
 	bySummary := map[string][]Item[K]{}
 	if len(summaryIDs) > 0 {
 		its, err := ScanItems[K](m.ctx, m.tx, m.dl, `SELECT `+ItemColumns(m.dl)+ItemJoin(m.dl)+`
-			WHERE `+m.dl.AnyOf("s.id", 1)+` AND s.`+m.k.SummaryCert+` = `+m.p(2)+`
+			WHERE `+m.dl.AnyOf("s.id", m.dl.Param(1))+` AND s.`+m.k.SummaryCert+` = `+m.p(2)+`
 			ORDER BY s.`+m.k.Summary+`, i.`+m.k.Item, m.dl.IDs(summaryIDs), m.from)
 		if err != nil {
 			return nil, err
@@ -120,7 +120,7 @@ func (m *mover[K]) resolve(certID string, refs []certsum.ReassignReference) ([]I
 		// A summary without items cannot exist in a consistent certification, but make sure
 		// an unknown id is reported rather than silently ignored.
 		known := map[string]bool{}
-		rows, err := m.tx.Query(m.ctx, `SELECT id FROM identity_summaries WHERE `+m.dl.AnyOf("id", 1)+
+		rows, err := m.tx.Query(m.ctx, `SELECT id FROM identity_summaries WHERE `+m.dl.AnyOf("id", m.dl.Param(1))+
 			` AND `+m.k.SummaryCert+` = `+m.p(2), m.dl.IDs(summaryIDs), m.from)
 		if err != nil {
 			return nil, err
@@ -283,7 +283,7 @@ func (m *mover[K]) move(moving []Item[K]) error {
 			m.led.Item(m.to, targetSK, targetDone, it.Access, it.Decision, +1)
 		}
 		if _, err := m.tx.Exec(m.ctx, `UPDATE review_items SET `+k.ItemCert+` = `+m.p(1)+`, `+k.ItemSummary+` = `+m.p(2)+
-			` WHERE `+m.dl.AnyOf("id", 3), m.to, targetSK, m.dl.IDs(ids)); err != nil {
+			` WHERE `+m.dl.AnyOf("id", m.dl.Param(3)), m.to, targetSK, m.dl.IDs(ids)); err != nil {
 			return err
 		}
 	}

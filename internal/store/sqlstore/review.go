@@ -80,7 +80,7 @@ func ItemsByID[K Key](ctx context.Context, q Querier, dl Dialect, ids []string) 
 	if len(ids) == 0 {
 		return out, nil
 	}
-	items, err := ScanItems[K](ctx, q, dl, `SELECT `+ItemColumns(dl)+ItemJoin(dl)+` WHERE `+dl.AnyOf("i.id", 1), dl.IDs(ids))
+	items, err := ScanItems[K](ctx, q, dl, `SELECT `+ItemColumns(dl)+ItemJoin(dl)+` WHERE `+dl.AnyOf("i.id", dl.Param(1)), dl.IDs(ids))
 	for _, it := range items {
 		out[it.ID] = it
 	}

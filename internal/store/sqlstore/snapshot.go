@@ -109,7 +109,7 @@ func (c *Core[K]) ReadChanges(ctx context.Context, certID string, itemIDs []stri
 			ids = append(ids, id)
 		}
 		slices.Sort(ids)
-		if out.Summaries, err = readSummaries(ctx, tx, dl, dl.AnyOf("s.id", 1), dl.IDs(ids)); err != nil {
+		if out.Summaries, err = readSummaries(ctx, tx, dl, dl.AnyOf("s.id", dl.Param(1)), dl.IDs(ids)); err != nil {
 			return err
 		}
 		out.Access, err = readAccess(ctx, tx, dl, key, refs, false)
@@ -270,9 +270,9 @@ func readAccess(ctx context.Context, tx Querier, dl Dialect, key any, refs []cer
 		for _, r := range refs {
 			byType[r.Type] = append(byType[r.Type], r.ID)
 		}
-		q += ` AND (a.access_type = 'ENTITLEMENT' AND ` + dl.AnyOf("a.access_id", 2) + `
-			OR a.access_type = 'ACCESS_PROFILE' AND ` + dl.AnyOf("a.access_id", 3) + `
-			OR a.access_type = 'ROLE' AND ` + dl.AnyOf("a.access_id", 4) + `)`
+		q += ` AND (a.access_type = 'ENTITLEMENT' AND ` + dl.AnyOf("a.access_id", dl.Param(2)) + `
+			OR a.access_type = 'ACCESS_PROFILE' AND ` + dl.AnyOf("a.access_id", dl.Param(3)) + `
+			OR a.access_type = 'ROLE' AND ` + dl.AnyOf("a.access_id", dl.Param(4)) + `)`
 		args = append(args, dl.IDs(byType[certsum.TypeEntitlement]), dl.IDs(byType[certsum.TypeAccessProfile]),
 			dl.IDs(byType[certsum.TypeRole]))
 	} else {
@@ -319,7 +319,7 @@ func readAccess(ctx context.Context, tx Querier, dl Dialect, key any, refs []cer
 // argument) and the certification's key (the second). The certification key term is
 // Unindexed: its index would visit every item of the certification.
 func ChangedItemsSelect(dl Dialect) string {
-	return ItemRecordSelect(dl) + ` WHERE ` + dl.AnyOf("i.id", 1) + ` AND ` + dl.Unindexed("i."+dl.Keys().ItemCert) + ` = ` + dl.Param(2)
+	return ItemRecordSelect(dl) + ` WHERE ` + dl.AnyOf("i.id", dl.Param(1)) + ` AND ` + dl.Unindexed("i."+dl.Keys().ItemCert) + ` = ` + dl.Param(2)
 }
 
 // ItemRecordSelect reads review items as certsum.ItemRecord (see ScanItemRecord) under

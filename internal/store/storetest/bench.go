@@ -171,6 +171,30 @@ func (x Bench) ReviewItems(b *testing.B) {
 	}
 }
 
+// Rows is a result set of either driver.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanDecisions reads rows of (item id, decision or "") for Decide250.
+func ScanDecisions(b *testing.B, rows Rows) []certsum.AccessReviewItem {
+	b.Helper()
+	var items []certsum.AccessReviewItem
+	for rows.Next() {
+		var it certsum.AccessReviewItem
+		if err := rows.Scan(&it.ID, &it.Decision); err != nil {
+			b.Fatal(err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return items
+}
+
 // Decide250 decides 250 items of the certification per operation, walking items (ids with
 // their current decisions) in order and flipping each between APPROVE and REVOKE (an open
 // item becomes REVOKE), so that every decision changes the counters of its identity summary
