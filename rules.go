@@ -204,3 +204,20 @@ func CheckNewIdentity(id *Identity) error {
 	}
 	return nil
 }
+
+// CheckNewSigningKey refuses a token-signing key a store cannot keep: none at all, or one
+// without a kid, an algorithm or both halves of its key material. Errors: invalid, naming
+// the field.
+func CheckNewSigningKey(k *SigningKey) error {
+	switch {
+	case k == nil:
+		return Invalidf("key", "no signing key given")
+	case strings.TrimSpace(k.ID) == "":
+		return Invalidf("kid", "a signing key needs a kid")
+	case strings.TrimSpace(k.Algorithm) == "":
+		return Invalidf("alg", "a signing key needs an algorithm")
+	case len(k.PrivateKey) == 0 || len(k.PublicKey) == 0:
+		return Invalidf("key", "a signing key needs its private and public key")
+	}
+	return nil
+}

@@ -31,13 +31,16 @@ func (dialect) Unindexed(column string) string       { return column }
 func (dialect) SummaryOrderedItems() string {
 	return ` FROM identity_summaries s JOIN review_items i ON i.identity_summary_id = s.id`
 }
+
+// StringList stores a list as text[].
+func (dialect) StringList(v []string) any  { return strs(v) }
 func (dialect) SQLQ() sqlq.Dialect         { return sqlq.Postgres }
 func (dialect) ForUpdate(of string) string { return " FOR NO KEY UPDATE OF " + of }
 
 // keys are PostgreSQL's key columns: every certification table is keyed by its id.
 var keys = sqlstore.Keys{Cert: "id", Summary: "id", Item: "id",
 	ItemCert: "cert_id", ItemSummary: "identity_summary_id", SummaryCert: "cert_id", AccessCert: "cert_id",
-	ItemRows: "review_items"}
+	ItemRows: "review_items", KeyOrder: "seq"}
 
 // pgQuerier adapts a pool or transaction of pgx to sqlstore.Querier.
 type pgQuerier struct{ q querier }

@@ -36,13 +36,16 @@ func (dialect) SummaryOrderedItems() string {
 	return ` FROM identity_summaries s INDEXED BY identity_summaries_name
 			CROSS JOIN review_item_rows i ON s.key = i.summary_key`
 }
-func (dialect) SQLQ() sqlq.Dialect      { return sqlq.SQLite }
-func (dialect) ForUpdate(string) string { return "" } // the write transaction holds the database
+
+// StringList stores a list as JSON text.
+func (dialect) StringList(v []string) any { return idList(v) }
+func (dialect) SQLQ() sqlq.Dialect        { return sqlq.SQLite }
+func (dialect) ForUpdate(string) string   { return "" } // the write transaction holds the database
 
 // keys are SQLite's key columns: every certification table is keyed by an integer.
 var keys = sqlstore.Keys{Cert: "key", Summary: "key", Item: "key",
 	ItemCert: "cert_key", ItemSummary: "summary_key", SummaryCert: "cert_key", AccessCert: "cert_key",
-	ItemRows: "review_item_rows"}
+	ItemRows: "review_item_rows", KeyOrder: "rowid"}
 
 // sqlQuerier adapts a connection, pool or transaction of database/sql to sqlstore.Querier.
 type sqlQuerier struct{ q querier }

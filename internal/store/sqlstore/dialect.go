@@ -62,6 +62,9 @@ type Dialect interface {
 	// TimeArg and NullTimeArg return a time as a statement argument.
 	TimeArg(t certsum.Time) any
 	NullTimeArg(t *certsum.Time) any
+	// StringList returns a list of strings as a statement argument (a list column's value,
+	// never NULL).
+	StringList(v []string) any
 	// JSON returns a scan destination that decodes a nullable JSON column into dst, a
 	// pointer to a pointer (left nil for NULL).
 	JSON(dst any) any
@@ -89,6 +92,8 @@ type Keys struct {
 	// identity summary; SummaryCert and AccessCert those of identity_summaries and
 	// access_summaries to their certification.
 	ItemCert, ItemSummary, SummaryCert, AccessCert string
+	// KeyOrder is the column that numbers signing_keys rows in the order of insertion.
+	KeyOrder string
 	// ItemRows is the table or view of review items that names its identity summary by id
 	// (identity_summary_id).
 	ItemRows string
