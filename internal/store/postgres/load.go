@@ -379,16 +379,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 	if err != nil {
 		return err
 	}
-	type certRow struct {
-		campaign string
-		cd       *certsum.CertificationData
-	}
-	var certs []certRow
-	for i := range d.Campaigns {
-		for j := range d.Campaigns[i].Certifications {
-			certs = append(certs, certRow{d.Campaigns[i].Campaign.ID, &d.Campaigns[i].Certifications[j]})
-		}
-	}
+	certs := sqlstore.Certifications(d)
 	// Certifications and identity summaries go to staging tables first and reach their real
 	// tables once, with their counters, in materialize.
 	if _, err := w.tx.Exec(w.ctx, `CREATE TEMP TABLE load_certifications (id text, campaign_id text, name text,
@@ -400,14 +391,14 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 	err = w.copy("load_certifications", []string{"id", "campaign_id", "name", "reviewer_id", "reviewer_type", "phase",
 		"created", "modified", "due", "signed", "has_errors", "error_message", "reassignment"},
 		len(certs), func(i int) ([]any, error) {
-			c := certs[i].cd.Certification
+			c := certs[i].Data.Certification
 			created := w.orNow(c.Created)
 			ra, err := sqlstore.JSONText(c.Reassignment)
 			if err != nil {
 				return nil, err
 			}
 			w.certIDs = append(w.certIDs, c.ID)
-			return []any{c.ID, certs[i].campaign, c.Name, c.Reviewer.ID, string(c.Reviewer.Type), string(c.Phase),
+			return []any{c.ID, certs[i].Campaign, c.Name, c.Reviewer.ID, string(c.Reviewer.Type), string(c.Phase),
 				created, orCreated(c.Modified, created), pgNullTime(c.Due), pgNullTime(c.Signed), c.HasErrors,
 				c.ErrorMessage, ra}, nil
 		})
@@ -429,14 +420,14 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
 	}
 	var items, decided []itemRef
 	for _, cr := range certs {
-		for i, is := range cr.cd.IdentitySummaries {
-			sums = append(sums, summaryRef{cr.cd, i})
+		for i, is := range cr.Data.IdentitySummaries {
+			sums = append(sums, summaryRef{cr.Data, i})
 			identityOf[is.ID] = is.IdentityID
 		}
-		for i, it := range cr.cd.Items {
-			items = append(items, itemRef{cr.cd, i})
+		for i, it := range cr.Data.Items {
+			items = append(items, itemRef{cr.Data, i})
 			if it.Decision != nil {
-				decided = append(decided, itemRef{cr.cd, i})
+				decided = append(decided, itemRef{cr.Data, i})
 			}
 		}
 	}

@@ -5,53 +5,14 @@ import (
 	"embed"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
-
-// migration is one embedded, numbered .sql file.
-type migration struct {
-	version int
-	name    string
-	body    string
-}
-
-// migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: the name must start with a positive number and '_'", base)
-		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share the number %d", other, base, v)
-		}
-		seen[v] = base
-		body, err := migrationFS.ReadFile(n)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", base, err)
-		}
-		ms = append(ms, migration{v, base, string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
 
 // migrationLockKey is the pg_advisory_xact_lock key of the migration runner of one schema:
 // replicas migrating the same schema queue on it, different schemas do not block each other.
@@ -68,7 +29,7 @@ func migrationLockKey(schema string) int64 {
 // the lock is theirs, find it recorded and skip it. The lock ends with its transaction, so
 // no pooled connection can keep it.
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := sqlstore.Migrations(migrationFS)
 	if err != nil {
 		return err
 	}
@@ -101,27 +62,27 @@ func (s *Store) migrate(ctx context.Context) error {
 		applied := false
 		err := locked(func(tx pgx.Tx) error {
 			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&done); err != nil {
 				return err
 			}
 			if done {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, m.body); err != nil {
+			if _, err := tx.Exec(ctx, m.Body); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)`,
-				m.version, m.name, pgTime(s.stamp())); err != nil {
+				m.Version, m.Name, pgTime(s.stamp())); err != nil {
 				return err
 			}
 			applied = true
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("apply migration %s: %w", m.name, translate(err))
+			return fmt.Errorf("apply migration %s: %w", m.Name, translate(err))
 		}
 		if applied {
-			s.log.Info("applied migration", "migration", m.name, "schema", s.schema)
+			s.log.Info("applied migration", "migration", m.Name, "schema", s.schema)
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/internal/store/storetest"
 )
 
@@ -130,7 +131,7 @@ func TestMigrationsApplyOnceWhenReplicasStartTogether(t *testing.T) {
 		}
 		defer stores[i].Close()
 	}
-	want, err := migrations()
+	want, err := sqlstore.Migrations(migrationFS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +143,8 @@ func TestMigrationsApplyOnceWhenReplicasStartTogether(t *testing.T) {
 		t.Fatalf("schema_migrations holds %v, want one row per migration (%d)", got, len(want))
 	}
 	for i, m := range want {
-		if got[i] != m.version {
-			t.Errorf("schema_migrations[%d] = %d, want %d", i, got[i], m.version)
+		if got[i] != m.Version {
+			t.Errorf("schema_migrations[%d] = %d, want %d", i, got[i], m.Version)
 		}
 	}
 	// Every replica works on the same tables.

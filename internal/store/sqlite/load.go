@@ -413,16 +413,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time)
 	if err != nil {
 		return err
 	}
-	type certRow struct {
-		campaign string
-		cd       *certsum.CertificationData
-	}
-	var certs []certRow
-	for i := range d.Campaigns {
-		for j := range d.Campaigns[i].Certifications {
-			certs = append(certs, certRow{d.Campaigns[i].Campaign.ID, &d.Campaigns[i].Certifications[j]})
-		}
-	}
+	certs := sqlstore.Certifications(d)
 	// Certifications and identity summaries get their integer keys here, after the largest
 	// stored one, so that the review items can name them without reading them back.
 	var base int64
@@ -432,7 +423,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time)
 	err = w.insert("certification", `INSERT INTO certifications (key, id, campaign_id, name, reviewer_id, reviewer_type, phase,
 		created, modified, due, signed, has_errors, error_message, reassignment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		len(certs), func(i int) (string, []any, error) {
-			c := certs[i].cd.Certification
+			c := certs[i].Data.Certification
 			created := orNow(c.Created)
 			modified := created
 			if !c.Modified.IsZero() {
@@ -444,7 +435,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time)
 			}
 			key := base + int64(i) + 1
 			w.certKeys = append(w.certKeys, key)
-			return c.ID, []any{key, c.ID, certs[i].campaign, c.Name, c.Reviewer.ID, string(c.Reviewer.Type), string(c.Phase),
+			return c.ID, []any{key, c.ID, certs[i].Campaign, c.Name, c.Reviewer.ID, string(c.Reviewer.Type), string(c.Phase),
 				created, modified, nullTimeText(c.Due), nullTimeText(c.Signed), c.HasErrors, c.ErrorMessage, ra}, nil
 		})
 	if err != nil {
@@ -452,7 +443,7 @@ func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time)
 	}
 	cds := make([]*certsum.CertificationData, len(certs))
 	for i, cr := range certs {
-		cds[i] = cr.cd
+		cds[i] = cr.Data
 	}
 	return w.writeCertifications(cds, w.certKeys)
 }

@@ -7,15 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -309,57 +305,33 @@ func (s *Store) migrate(ctx context.Context) error {
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", s.translate(err))
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	ms, err := sqlstore.Migrations(migrationFS)
 	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
+		return err
 	}
-	type migration struct {
-		version int
-		name    string
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return fmt.Errorf("migration %s: the name must start with a positive number and '_'", base)
-		}
-		if other, dup := seen[v]; dup {
-			return fmt.Errorf("migrations %s and %s share the number %d", other, base, v)
-		}
-		seen[v] = base
-		ms = append(ms, migration{v, base})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for _, m := range ms {
-		body, err := migrationFS.ReadFile("migrations/" + m.name)
-		if err != nil {
-			return fmt.Errorf("read migration %s: %w", m.name, err)
-		}
 		applied := false
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.ExecContext(ctx, m.Body); err != nil {
 				return err
 			}
 			applied = true
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
-				m.version, m.name, certsum.NewTime(s.now()).String())
+				m.Version, m.Name, certsum.NewTime(s.now()).String())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("apply migration %s: %w", m.name, err)
+			return fmt.Errorf("apply migration %s: %w", m.Name, err)
 		}
 		if applied {
-			s.log.Info("applied migration", "migration", m.name)
+			s.log.Info("applied migration", "migration", m.Name)
 		}
 	}
 	return nil

@@ -537,6 +537,23 @@ func (c *Catalog) Describe(it certsum.ItemData, identity string) (name string, e
 	return name, entSource, apSource, account
 }
 
+// CertificationRow is a certification of a dataset with its campaign's id.
+type CertificationRow struct {
+	Campaign string
+	Data     *certsum.CertificationData
+}
+
+// Certifications lists the certifications of a dataset in order.
+func Certifications(d *certsum.Dataset) []CertificationRow {
+	var out []CertificationRow
+	for i := range d.Campaigns {
+		for j := range d.Campaigns[i].Certifications {
+			out = append(out, CertificationRow{d.Campaigns[i].Campaign.ID, &d.Campaigns[i].Certifications[j]})
+		}
+	}
+	return out
+}
+
 // Pair is a (parent, child, position) link row.
 type Pair struct {
 	Parent, Child string
