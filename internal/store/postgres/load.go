@@ -338,44 +338,11 @@ func (w *loadWriter) write(d *certsum.Dataset) error {
 }
 
 func (w *loadWriter) writeCampaigns(d *certsum.Dataset) error {
-	err := w.copy("campaigns", []string{"id", "name", "description", "deadline", "type", "email_notification_enabled",
-		"auto_revoke_allowed", "recommendations_enabled", "status", "correlated_status", "created", "modified", "alerts",
-		"filter", "sunset_comments_required", "source_owner_campaign_info", "mandatory_comment_requirement"},
-		len(d.Campaigns), func(i int) ([]any, error) {
-			k := d.Campaigns[i].Campaign
-			created := w.orNow(k.Created)
-			alerts := k.Alerts
-			if alerts == nil {
-				alerts = []certsum.CampaignAlert{}
-			}
-			aj, err := sqlstore.JSONText(alerts)
-			if err != nil {
-				return nil, err
-			}
-			var filter, so any
-			if k.Filter != nil {
-				if filter, err = sqlstore.JSONText(k.Filter); err != nil {
-					return nil, err
-				}
-			}
-			if k.SourceOwnerCampaignInfo != nil {
-				if so, err = sqlstore.JSONText(k.SourceOwnerCampaignInfo); err != nil {
-					return nil, err
-				}
-			}
-			corr := k.CorrelatedStatus
-			if corr == "" {
-				corr = certsum.Correlated
-			}
-			req := k.MandatoryCommentRequirement
-			if req == "" {
-				req = certsum.CommentsNone
-			}
-			w.campaignIDs = append(w.campaignIDs, k.ID)
-			return []any{k.ID, k.Name, k.Description, pgNullTime(k.Deadline), string(k.Type),
-				k.EmailNotificationEnabled, k.AutoRevokeAllowed, k.RecommendationsEnabled, string(k.Status), string(corr),
-				created, orCreated(k.Modified, created), aj, filter, k.SunsetCommentsRequired, so, string(req)}, nil
-		})
+	err := w.copy("campaigns", sqlstore.CampaignColumns, len(d.Campaigns), func(i int) ([]any, error) {
+		k := d.Campaigns[i].Campaign
+		w.campaignIDs = append(w.campaignIDs, k.ID)
+		return sqlstore.CampaignRow(dialect{}, k, w.now)
+	})
 	if err != nil {
 		return err
 	}

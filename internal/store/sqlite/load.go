@@ -367,48 +367,13 @@ func (w *loadWriter) insertLinks(kind, stmt string, links []sqlstore.Pair) error
 }
 
 func (w *loadWriter) writeCampaigns(d *certsum.Dataset, orNow func(certsum.Time) string) error {
-	err := w.insert("campaign", `INSERT INTO campaigns (id, name, description, deadline, type, email_notification_enabled,
-		auto_revoke_allowed, recommendations_enabled, status, correlated_status, created, modified, alerts, filter,
-		sunset_comments_required, source_owner_campaign_info, mandatory_comment_requirement)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := w.insert("campaign", `INSERT INTO campaigns (`+strings.Join(sqlstore.CampaignColumns, ", ")+`)
+		VALUES (`+strings.TrimSuffix(strings.Repeat("?, ", len(sqlstore.CampaignColumns)), ", ")+`)`,
 		len(d.Campaigns), func(i int) (string, []any, error) {
 			k := d.Campaigns[i].Campaign
-			created := orNow(k.Created)
-			modified := created
-			if !k.Modified.IsZero() {
-				modified = timeText(k.Modified)
-			}
-			alerts := k.Alerts
-			if alerts == nil {
-				alerts = []certsum.CampaignAlert{}
-			}
-			aj, err := sqlstore.JSONText(alerts)
-			if err != nil {
-				return k.ID, nil, err
-			}
-			var filter, so any
-			if k.Filter != nil {
-				if filter, err = sqlstore.JSONText(k.Filter); err != nil {
-					return k.ID, nil, err
-				}
-			}
-			if k.SourceOwnerCampaignInfo != nil {
-				if so, err = sqlstore.JSONText(k.SourceOwnerCampaignInfo); err != nil {
-					return k.ID, nil, err
-				}
-			}
-			corr := k.CorrelatedStatus
-			if corr == "" {
-				corr = certsum.Correlated
-			}
-			req := k.MandatoryCommentRequirement
-			if req == "" {
-				req = certsum.CommentsNone
-			}
 			w.campaignIDs = append(w.campaignIDs, k.ID)
-			return k.ID, []any{k.ID, k.Name, k.Description, nullTimeText(k.Deadline), string(k.Type),
-				k.EmailNotificationEnabled, k.AutoRevokeAllowed, k.RecommendationsEnabled, string(k.Status), string(corr),
-				created, modified, aj, filter, k.SunsetCommentsRequired, so, string(req)}, nil
+			row, err := sqlstore.CampaignRow(dialect{}, k, w.now)
+			return k.ID, row, err
 		})
 	if err != nil {
 		return err

@@ -537,6 +537,55 @@ func (c *Catalog) Describe(it certsum.ItemData, identity string) (name string, e
 	return name, entSource, apSource, account
 }
 
+// CampaignColumns are the columns of CampaignRow.
+var CampaignColumns = []string{"id", "name", "description", "deadline", "type", "email_notification_enabled",
+	"auto_revoke_allowed", "recommendations_enabled", "status", "correlated_status", "created", "modified", "alerts",
+	"filter", "sunset_comments_required", "source_owner_campaign_info", "mandatory_comment_requirement"}
+
+// CampaignRow returns the stored values of a dataset's campaign (CampaignColumns): created
+// defaults to now, modified to created, the correlated status to CORRELATED and the comment
+// requirement to NO_DECISIONS.
+func CampaignRow(dl Dialect, k certsum.Campaign, now certsum.Time) ([]any, error) {
+	created := k.Created
+	if created.IsZero() {
+		created = now
+	}
+	modified := k.Modified
+	if modified.IsZero() {
+		modified = created
+	}
+	alerts := k.Alerts
+	if alerts == nil {
+		alerts = []certsum.CampaignAlert{}
+	}
+	aj, err := JSONText(alerts)
+	if err != nil {
+		return nil, err
+	}
+	var filter, so any
+	if k.Filter != nil {
+		if filter, err = JSONText(k.Filter); err != nil {
+			return nil, err
+		}
+	}
+	if k.SourceOwnerCampaignInfo != nil {
+		if so, err = JSONText(k.SourceOwnerCampaignInfo); err != nil {
+			return nil, err
+		}
+	}
+	corr := k.CorrelatedStatus
+	if corr == "" {
+		corr = certsum.Correlated
+	}
+	req := k.MandatoryCommentRequirement
+	if req == "" {
+		req = certsum.CommentsNone
+	}
+	return []any{k.ID, k.Name, k.Description, dl.NullTimeArg(k.Deadline), string(k.Type),
+		k.EmailNotificationEnabled, k.AutoRevokeAllowed, k.RecommendationsEnabled, string(k.Status), string(corr),
+		dl.TimeArg(created), dl.TimeArg(modified), aj, filter, k.SunsetCommentsRequired, so, string(req)}, nil
+}
+
 // CertificationRow is a certification of a dataset with its campaign's id.
 type CertificationRow struct {
 	Campaign string
