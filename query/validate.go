@@ -65,11 +65,10 @@ func Validate(e Expr, s *Schema) error {
 }
 
 type validator struct {
-	s       *Schema
-	pos     map[Expr]int
-	out     []Violation
-	binary  int
-	binSeen bool
+	s      *Schema
+	pos    map[Expr]int
+	out    []Violation
+	binary int
 }
 
 func validate(e Expr, s *Schema, pos map[Expr]int) error {

@@ -722,11 +722,5 @@ func (t *table) pageList(o *order, s *set, r req, q certsum.ListQuery, emit func
 	return total
 }
 
-// count returns how many rows match q's filter (and the restriction).
-func (t *table) count(q certsum.ListQuery, rs *restriction) (int, error) {
-	q.Limit = 0
-	return t.list(q, rs, func(int32) {})
-}
-
 // String describes the table for logs.
 func (t *table) String() string { return fmt.Sprintf("%s (%d rows)", t.schema.Name, t.n) }

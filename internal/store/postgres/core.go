@@ -50,9 +50,3 @@ func writesIn(tx sqlstore.Querier) sqlstore.Writes[string] {
 
 // certState is what the write paths need to know about a certification before they change it.
 type certState = sqlstore.CertState[string]
-
-// certExists answers not_found for an unknown certification.
-func certExists(ctx context.Context, q querier, certID string) error {
-	_, err := sqlstore.CertKey[string](ctx, pgQuerier{q}, dialect{}, certID)
-	return err
-}

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -16,8 +14,6 @@ import (
 
 // tally is the counters' one shape, certsum.Tally; typeIndex its index of an access type.
 type tally = certsum.Tally
-
-var typeIndex = certsum.TallyIndex
 
 // counterColumns are the stored counter columns in tally order.
 var counterColumns = sqlstore.CounterColumns
@@ -182,8 +178,4 @@ func (w writes) DeleteAccess(ctx context.Context, keys []accessKey) error {
 	_, err := w.tx.Exec(ctx, `DELETE FROM access_summaries a USING unnest($1::text[], $2::text[], $3::text[]) AS g(cert_id, access_type, access_id)
 		WHERE a.cert_id = g.cert_id AND a.access_type = g.access_type AND a.access_id = g.access_id`, certs, types, ids)
 	return err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

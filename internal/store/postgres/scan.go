@@ -5,12 +5,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/certsum/certsum"
-	"github.com/certsum/certsum/internal/store/sqlq"
-	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // pgTime is how a certsum.Time is written: a UTC instant at millisecond precision.
@@ -64,15 +61,6 @@ func (c nullTimeCol) ScanTimestamptz(v pgtype.Timestamptz) error {
 	return nil
 }
 
-// rowScanner is pgx.Row or pgx.Rows.
-type rowScanner interface{ Scan(dest ...any) error }
-
-// newArgs returns an empty PostgreSQL argument list.
-func newArgs() *sqlq.Args { return &sqlq.Args{Dialect: sqlq.Postgres} }
-
-// listQuery is one list endpoint's SQL (sqlstore.List).
-type listQuery = sqlstore.List
-
 // exists runs a SELECT EXISTS statement.
 func exists(ctx context.Context, q querier, stmt string, args ...any) (bool, error) {
 	var ok bool
@@ -86,14 +74,4 @@ func strs(ids []string) []string {
 		return []string{}
 	}
 	return ids
-}
-
-// certCounters reads a certification's item and identity counters, or not_found.
-func certCounters(ctx context.Context, q querier, certID string) (items, decided, identities, identitiesDone int, err error) {
-	err = q.QueryRow(ctx, `SELECT decisions_total, decisions_made, identities_total, identities_completed
-		FROM certifications WHERE id = $1`, certID).Scan(&items, &decided, &identities, &identitiesDone)
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = certsum.NotFoundf("certification %q not found", certID)
-	}
-	return
 }

@@ -46,13 +46,5 @@ func writesIn(tx sqlstore.Querier) sqlstore.Writes[int64] {
 	return writes{tx.(sqlQuerier).q.(*sql.Tx)}
 }
 
-// rowScanner is *sql.Row or *sql.Rows.
-type rowScanner = sqlstore.Scanner
-
 // certState is what the write paths need to know about a certification before they change it.
 type certState = sqlstore.CertState[int64]
-
-// certKey returns the integer key of a certification, or not_found.
-func certKey(ctx context.Context, q querier, certID string) (int64, error) {
-	return sqlstore.CertKey[int64](ctx, sqlQuerier{q}, dialect{}, certID)
-}

@@ -13,8 +13,6 @@ import (
 // tally is the counters' one shape, certsum.Tally; typeIndex its index of an access type.
 type tally = certsum.Tally
 
-var typeIndex = certsum.TallyIndex
-
 // counterColumns are the stored counter columns in tally order.
 var counterColumns = sqlstore.CounterColumns
 

@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/certsum/certsum"
-	"github.com/certsum/certsum/internal/store/sqlq"
 	"github.com/certsum/certsum/internal/store/sqlstore"
-	"github.com/certsum/certsum/query"
 )
 
 // timeText is how a certsum.Time is stored: TEXT in certsum.TimeLayout, UTC.
@@ -113,19 +111,8 @@ func idList(ids []string) string {
 	return string(b)
 }
 
-// listQuery is one list endpoint's SQL (sqlstore.List).
-type listQuery = sqlstore.List
-
-// newArgs returns an empty SQLite argument list.
-func newArgs() *sqlq.Args { return &sqlq.Args{Dialect: sqlq.SQLite} }
-
 // narrowsByID is sqlstore.NarrowsByID.
 var narrowsByID = sqlstore.NarrowsByID
-
-// keyTerm is sqlstore.KeyTerm in SQLite's dialect.
-func keyTerm(col string, filter query.Expr, args *sqlq.Args, key int64, idFields ...string) string {
-	return sqlstore.KeyTerm(dialect{}, col, filter, args, key, idFields...)
-}
 
 // nullStr scans a nullable TEXT column into a string ("" for NULL).
 type nullStr struct{ dst *string }
