@@ -168,6 +168,11 @@ func newSummaryRows(in []certsum.SummaryRecord) *summaryRows {
 
 func (s *summaryRows) lookup(v string) []int32 { return s.byFold[foldKey(v)] }
 
+// value returns summary r.
+func (s *summaryRows) value(r int32) certsum.IdentitySummary {
+	return certsum.IdentitySummary{ID: s.id[r], Name: s.name[r], IdentityID: s.identityID[r], Completed: s.done[r]}
+}
+
 // appendJSON appends summary r's JSON.
 func (s *summaryRows) appendJSON(dst []byte, r int32) []byte {
 	dst = append(dst, s.prefix[r]...)
@@ -180,6 +185,7 @@ type accessRows struct {
 	id, name            []string
 	entSource, apSource []*string
 	total, decided      []int32
+	vals                []certsum.AccessSummary
 	json                [][]byte // the AccessSummary without account
 	accountPrefix       [][]byte // entitlements: json without the closing `null}}` of account
 	byKey               map[string]int32
@@ -190,6 +196,25 @@ type accessRows struct {
 	size                int64
 }
 
+// value returns access row g as its access summary: a copy of the top level, whose nested
+// details are the model's own.
+func (a *accessRows) value(g int32) certsum.AccessSummary {
+	v := a.vals[g]
+	if v.Entitlement != nil {
+		e := *v.Entitlement
+		v.Entitlement = &e
+	}
+	if v.AccessProfile != nil {
+		ap := *v.AccessProfile
+		v.AccessProfile = &ap
+	}
+	if v.Role != nil {
+		role := *v.Role
+		v.Role = &role
+	}
+	return v
+}
+
 func accessKey(t certsum.DtoType, id string) string { return string(t) + "\x00" + id }
 
 func newAccessRows(in []certsum.AccessRecord) *accessRows {
@@ -198,7 +223,7 @@ func newAccessRows(in []certsum.AccessRecord) *accessRows {
 		typ: make([]certsum.DtoType, n), id: make([]string, n), name: make([]string, n),
 		entSource: make([]*string, n), apSource: make([]*string, n),
 		total: make([]int32, n), decided: make([]int32, n),
-		json: make([][]byte, n), accountPrefix: make([][]byte, n),
+		vals: make([]certsum.AccessSummary, n), json: make([][]byte, n), accountPrefix: make([][]byte, n),
 		byKey: make(map[string]int32, n), byID: make(map[string][]int32, n),
 		tables: map[certsum.DtoType]*table{}, rowOf: make([]int32, n), rowsOf: map[certsum.DtoType][]int32{},
 	}
@@ -207,6 +232,7 @@ func newAccessRows(in []certsum.AccessRecord) *accessRows {
 		a.typ[i], a.id[i], a.name[i] = ref.Type, ref.ID, ref.Name
 		a.entSource[i], a.apSource[i] = r.EntitlementSourceName, r.AccessProfileSourceName
 		a.total[i], a.decided[i] = int32(r.Total), int32(r.Decided)
+		a.vals[i] = r.Summary
 		a.json[i] = mustJSON(&r.Summary)
 		if r.Summary.Entitlement != nil && r.Summary.Entitlement.Account == nil {
 			a.accountPrefix[i], _ = cutSuffix(a.json[i], "null}}")

@@ -87,6 +87,16 @@ func (d *differ) same(what string, got []byte, gotTotal int, gotErr error, want 
 	d.compare++
 }
 
+// typed is same for the model's struct methods: their values encode to the store's JSON.
+func (d *differ) typed(what string, got any, gotTotal int, gotErr error, want any, wantTotal int, wantErr error) {
+	d.t.Helper()
+	b, err := json.Marshal(got)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.same(what+" (struct)", b, gotTotal, gotErr, want, wantTotal, wantErr)
+}
+
 func items[T any](p certsum.Page[T]) []T {
 	if p.Items == nil {
 		return []T{}
@@ -161,6 +171,8 @@ func (d *differ) readAll() {
 	b, n, err := d.m.AppendIdentitySummaries(ctx, nil, certID, q)
 	p, werr := d.st.ListIdentitySummaries(ctx, certID, q)
 	d.same(fmt.Sprintf("identity summaries of %s %+v", certID, q), b, n, err, items(p), total(p, q), werr)
+	tp, err := d.m.ListIdentitySummaries(ctx, certID, q)
+	d.typed(fmt.Sprintf("identity summaries of %s %+v", certID, q), items(tp), total(tp, q), err, items(p), total(p, q), werr)
 
 	// One identity summary, present or not.
 	sid := pick(ids)
@@ -170,6 +182,8 @@ func (d *differ) readAll() {
 	b, err = d.m.AppendIdentitySummary(ctx, nil, certID, sid)
 	s, werr := d.st.GetIdentitySummary(ctx, certID, sid)
 	d.same("identity summary "+sid, b, 0, err, s, 0, werr)
+	ts, err := d.m.GetIdentitySummary(ctx, certID, sid)
+	d.typed("identity summary "+sid, ts, 0, err, s, 0, werr)
 
 	// Decision summary, whole or for some identity summaries.
 	raw := ""
@@ -187,6 +201,8 @@ func (d *differ) readAll() {
 	b, err = d.m.AppendDecisionSummary(ctx, nil, certID, filter)
 	ds, werr := d.st.DecisionSummary(ctx, certID, filter)
 	d.same("decision summary "+raw, b, 0, err, ds, 0, werr)
+	tds, err := d.m.DecisionSummary(ctx, certID, filter)
+	d.typed("decision summary "+raw, tds, 0, err, ds, 0, werr)
 
 	// Access summaries of one type.
 	typ := []certsum.DtoType{certsum.TypeRole, certsum.TypeAccessProfile, certsum.TypeEntitlement}[rng.IntN(3)]
@@ -213,6 +229,8 @@ func (d *differ) readAll() {
 	b, n, err = d.m.AppendAccessSummaries(ctx, nil, certID, typ, q)
 	ap, werr := d.st.ListAccessSummaries(ctx, certID, typ, q)
 	d.same(fmt.Sprintf("%s access summaries of %s %+v", typ, certID, q), b, n, err, items(ap), total(ap, q), werr)
+	tap, err := d.m.ListAccessSummaries(ctx, certID, typ, q)
+	d.typed(fmt.Sprintf("%s access summaries of %s %+v", typ, certID, q), items(tap), total(tap, q), err, items(ap), total(ap, q), werr)
 
 	// Review items, sometimes narrowed to access ids.
 	ri, _ := d.st.ListReviewItems(ctx, certID, certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 250, Offset: rng.IntN(2000)})
@@ -250,6 +268,8 @@ func (d *differ) readAll() {
 	b, n, err = d.m.AppendReviewItems(ctx, nil, certID, f, q)
 	rp, werr := d.st.ListReviewItems(ctx, certID, f, q)
 	d.same(fmt.Sprintf("review items of %s %+v %+v", certID, f, q), b, n, err, items(rp), total(rp, q), werr)
+	trp, err := d.m.ListReviewItems(ctx, certID, f, q)
+	d.typed(fmt.Sprintf("review items of %s %+v %+v", certID, f, q), items(trp), total(trp, q), err, items(rp), total(rp, q), werr)
 
 	// Certifications.
 	all, _ := d.st.ListCertifications(ctx, certsum.CertificationFilter{}, certsum.ListQuery{Limit: 250})
@@ -276,10 +296,14 @@ func (d *differ) readAll() {
 	b, n, err = d.m.AppendCertifications(ctx, nil, cf, q)
 	cp, werr := d.st.ListCertifications(ctx, cf, q)
 	d.same(fmt.Sprintf("certifications %+v %+v", cf, q), b, n, err, items(cp), total(cp, q), werr)
+	tcp, err := d.m.ListCertifications(ctx, cf, q)
+	d.typed(fmt.Sprintf("certifications %+v %+v", cf, q), items(tcp), total(tcp, q), err, items(cp), total(cp, q), werr)
 
 	b, err = d.m.AppendCertification(ctx, nil, certID)
 	c, werr := d.st.GetCertification(ctx, certID)
 	d.same("certification "+certID, b, 0, err, c, 0, werr)
+	tc, err := d.m.GetCertification(ctx, certID)
+	d.typed("certification "+certID, tc, 0, err, c, 0, werr)
 	v, err := d.m.CertificationVersion(ctx, certID)
 	wv, werr := d.st.CertificationVersion(ctx, certID)
 	if certsum.ErrorCode(err) != certsum.ErrorCode(werr) || v != wv {

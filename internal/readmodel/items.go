@@ -41,9 +41,11 @@ type itemRows struct {
 	newAcc   []bool
 	done     []bool
 
-	accounts   [][]byte // account JSON
-	comments   [][]byte // comment JSON strings
-	commentIdx map[string]int32
+	accounts    [][]byte // account JSON
+	accountVal  []certsum.EntitlementAccount
+	comments    [][]byte // comment JSON strings
+	commentText []string // the same comments as text
+	commentIdx  map[string]int32
 
 	byID     []int32 // rows sorted by folded id
 	bySumOff []int32 // items of summary s: bySum[bySumOff[s]:bySumOff[s+1]]
@@ -67,6 +69,7 @@ type itemBuilder struct {
 	recs        []pendingItem
 	comments    map[string]int32
 	commentJSON [][]byte
+	commentText []string
 }
 
 // pendingItem is an item before summary and access ids are resolved to rows.
@@ -96,6 +99,7 @@ func (b *itemBuilder) add(r certsum.ItemRecord) error {
 			c = int32(len(b.commentJSON))
 			b.comments[*r.Comments] = c
 			b.commentJSON = append(b.commentJSON, appendString(nil, *r.Comments))
+			b.commentText = append(b.commentText, *r.Comments)
 		}
 	}
 	b.recs = append(b.recs, pendingItem{summaryID: r.IdentitySummaryID, accessKey: accessKey(r.AccessType, r.AccessID),
@@ -110,7 +114,7 @@ func (b *itemBuilder) finish(sums *summaryRows, acr *accessRows, accounts map[st
 		n: n, ids: b.ids.String(), idOff: b.idOff,
 		sum: make([]int32, n), acc: make([]int32, n), account: make([]int32, n), comment: make([]int32, n),
 		decision: make([]uint8, n), newAcc: make([]bool, n), done: make([]bool, n),
-		comments: b.commentJSON, commentIdx: b.comments, sums: sums, acr: acr,
+		comments: b.commentJSON, commentText: b.commentText, commentIdx: b.comments, sums: sums, acr: acr,
 	}
 	acctIdx := map[string]int32{}
 	for r, p := range b.recs {
@@ -132,6 +136,7 @@ func (b *itemBuilder) finish(sums *summaryRows, acr *accessRows, accounts map[st
 				if acct, found := accounts[p.accountID]; found {
 					a = int32(len(it.accounts))
 					it.accounts = append(it.accounts, mustJSON(&acct))
+					it.accountVal = append(it.accountVal, acct)
 				} else {
 					a = -1
 				}
@@ -323,6 +328,31 @@ func (it *itemRows) appendJSON(dst []byte, r int32) []byte {
 	return append(dst, '}')
 }
 
+// value returns item r as the store returns it, equal to what appendJSON writes. Its
+// nested access details are the model's own, shared with every item of the same access.
+func (it *itemRows) value(r int32) certsum.AccessReviewItem {
+	g := it.acr.value(it.acc[r])
+	if a := it.account[r]; a >= 0 && it.acr.accountPrefix[it.acc[r]] != nil {
+		e := *g.Entitlement
+		acct := it.accountVal[a]
+		e.Account = &acct
+		g.Entitlement = &e
+	}
+	v := certsum.AccessReviewItem{AccessSummary: g, IdentitySummary: it.sums.value(it.sum[r]), ID: it.id(r),
+		Completed: it.done[r], NewAccess: it.newAcc[r]}
+	switch it.decision[r] {
+	case approved:
+		v.Decision = certsum.Approve
+	case revoked:
+		v.Decision = certsum.Revoke
+	}
+	if c := it.comment[r]; c >= 0 {
+		text := it.commentText[c]
+		v.Comments = &text
+	}
+	return v
+}
+
 // setComment records item r's comments.
 func (it *itemRows) setComment(r int32, c *string) {
 	if c == nil {
@@ -334,6 +364,7 @@ func (it *itemRows) setComment(r int32, c *string) {
 		i = int32(len(it.comments))
 		it.commentIdx[*c] = i
 		it.comments = append(it.comments, appendString(nil, *c))
+		it.commentText = append(it.commentText, *c)
 	}
 	it.comment[r] = i
 }

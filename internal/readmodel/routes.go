@@ -2,7 +2,6 @@ package readmodel
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -59,14 +58,16 @@ func appendPage[T any](dst []byte, p certsum.Page[T], err error, q certsum.ListQ
 	return certsum.AppendPage(dst, p, q)
 }
 
-// pageOf decodes a JSON array built by an Append method into a page.
-func pageOf[T any](b []byte, total int, err error) (certsum.Page[T], error) {
-	p := certsum.Page[T]{Items: []T{}, Total: total}
+// pageRows returns the page of q from t, each row's value made by val.
+func pageRows[T any](t *table, q certsum.ListQuery, rs *restriction, val func(r int32) T) (certsum.Page[T], error) {
+	p := certsum.Page[T]{Items: []T{}}
+	total, err := t.list(q, rs, func(r int32) { p.Items = append(p.Items, val(r)) })
 	if err != nil {
-		return p, err
+		return certsum.Page[T]{Items: []T{}}, err
 	}
-	if err := json.Unmarshal(b, &p.Items); err != nil {
-		return p, fmt.Errorf("decode page: %w", err)
+	p.Total = total
+	if !q.Count {
+		p.Total = -1
 	}
 	return p, nil
 }
@@ -90,11 +91,19 @@ func (m *Model) AppendIdentitySummaries(ctx context.Context, dst []byte, certID 
 
 // ListIdentitySummaries answers from the certification's model.
 func (m *Model) ListIdentitySummaries(ctx context.Context, certID string, q certsum.ListQuery) (certsum.Page[certsum.IdentitySummary], error) {
-	if m.snap == nil {
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
 		return m.Store.ListIdentitySummaries(ctx, certID, q)
 	}
-	b, total, err := m.AppendIdentitySummaries(ctx, nil, certID, q)
-	return pageOf[certsum.IdentitySummary](b, total, err)
+	empty := certsum.Page[certsum.IdentitySummary]{Items: []certsum.IdentitySummary{}}
+	if err != nil {
+		return empty, err
+	}
+	defer release()
+	if err := checkQuery(q, certsum.IdentitySummarySchema); err != nil {
+		return empty, err
+	}
+	return pageRows(cm.sums.tbl, q, nil, cm.sums.value)
 }
 
 // AppendAccessSummaries implements certsum.RawPager.
@@ -122,11 +131,23 @@ func (m *Model) AppendAccessSummaries(ctx context.Context, dst []byte, certID st
 
 // ListAccessSummaries answers from the certification's model.
 func (m *Model) ListAccessSummaries(ctx context.Context, certID string, t certsum.DtoType, q certsum.ListQuery) (certsum.Page[certsum.AccessSummary], error) {
-	if m.snap == nil {
+	empty := certsum.Page[certsum.AccessSummary]{Items: []certsum.AccessSummary{}}
+	if _, err := certsum.ParseSummaryType(string(t)); err != nil {
+		return empty, err
+	}
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
 		return m.Store.ListAccessSummaries(ctx, certID, t, q)
 	}
-	b, total, err := m.AppendAccessSummaries(ctx, nil, certID, t, q)
-	return pageOf[certsum.AccessSummary](b, total, err)
+	if err != nil {
+		return empty, err
+	}
+	defer release()
+	if err := checkQuery(q, certsum.AccessSummarySchema); err != nil {
+		return empty, err
+	}
+	rows := cm.acc.rowsOf[t]
+	return pageRows(cm.acc.tables[t], q, nil, func(r int32) certsum.AccessSummary { return cm.acc.value(rows[r]) })
 }
 
 // AppendReviewItems implements certsum.RawPager.
@@ -155,11 +176,26 @@ func (m *Model) AppendReviewItems(ctx context.Context, dst []byte, certID string
 
 // ListReviewItems answers from the certification's model.
 func (m *Model) ListReviewItems(ctx context.Context, certID string, f certsum.ReviewItemFilter, q certsum.ListQuery) (certsum.Page[certsum.AccessReviewItem], error) {
-	if m.snap == nil {
+	empty := certsum.Page[certsum.AccessReviewItem]{Items: []certsum.AccessReviewItem{}}
+	if f.AccessType != "" && typeSlot(f.AccessType) < 0 {
+		return empty, certsum.Invalidf("type", "access type %q is not one of ROLE, ACCESS_PROFILE, ENTITLEMENT, ACCOUNT", f.AccessType)
+	}
+	cm, release, err := m.acquire(ctx, certID, true)
+	if errors.Is(err, errFallback) {
 		return m.Store.ListReviewItems(ctx, certID, f, q)
 	}
-	b, total, err := m.AppendReviewItems(ctx, nil, certID, f, q)
-	return pageOf[certsum.AccessReviewItem](b, total, err)
+	if err != nil {
+		return empty, err
+	}
+	defer release()
+	if err := checkQuery(q, certsum.ReviewItemSchema); err != nil {
+		return empty, err
+	}
+	var rs *restriction
+	if f.AccessType != "" {
+		rs = cm.items.restrict(f)
+	}
+	return pageRows(cm.items.tbl, q, rs, cm.items.value)
 }
 
 // AppendIdentitySummary implements certsum.RawPager.
@@ -186,17 +222,20 @@ func (m *Model) AppendIdentitySummary(ctx context.Context, dst []byte, certID, i
 
 // GetIdentitySummary answers from the certification's model.
 func (m *Model) GetIdentitySummary(ctx context.Context, certID, id string) (*certsum.IdentitySummary, error) {
-	if m.snap == nil {
+	cm, release, err := m.acquire(ctx, certID, false)
+	if errors.Is(err, errFallback) {
 		return m.Store.GetIdentitySummary(ctx, certID, id)
 	}
-	b, err := m.AppendIdentitySummary(ctx, nil, certID, id)
 	if err != nil {
 		return nil, err
 	}
-	var s certsum.IdentitySummary
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("decode identity summary: %w", err)
+	defer release()
+	r, ok := cm.sums.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("get identity summary: %w",
+			certsum.NotFoundf("identity summary %q not found in certification %q", id, certID))
 	}
+	s := cm.sums.value(r)
 	return &s, nil
 }
 
@@ -351,38 +390,51 @@ func (m *Model) AppendCertifications(ctx context.Context, dst []byte, f certsum.
 
 // ListCertifications answers from the certification index.
 func (m *Model) ListCertifications(ctx context.Context, f certsum.CertificationFilter, q certsum.ListQuery) (certsum.Page[certsum.Certification], error) {
-	if m.snap == nil || m.marks == nil {
+	empty := certsum.Page[certsum.Certification]{Items: []certsum.Certification{}}
+	mk, mkOK := m.mark(ctx)
+	ix, ok, err := m.currentIndex(ctx, mk, mkOK)
+	if err != nil {
+		return empty, err
+	}
+	if !ok {
 		return m.Store.ListCertifications(ctx, f, q)
 	}
-	b, total, err := m.AppendCertifications(ctx, nil, f, q)
-	return pageOf[certsum.Certification](b, total, err)
+	if err := checkQuery(q, certsum.CertificationSchema); err != nil {
+		return empty, err
+	}
+	var rs *restriction
+	if f.ReviewerID != "" {
+		rs = ix.reviewedBy(f.ReviewerID)
+	}
+	return pageRows(ix.tbl, q, rs, func(r int32) certsum.Certification { return *cloneCertification(&ix.certs[r].Certification) })
 }
 
-// certJSON returns the certification's JSON from a current model or index, or ok false.
-func (m *Model) certJSON(ctx context.Context, id string) ([]byte, bool, error) {
+// certOf returns the certification and its JSON from a current model or index, or ok
+// false. Both are the model's own: the caller copies what it keeps.
+func (m *Model) certOf(ctx context.Context, id string) (*certsum.Certification, []byte, bool, error) {
 	mk, mkOK := m.mark(ctx)
 	cm, release, ok, err := m.current(ctx, id, mk, mkOK)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if ok {
 		defer release()
-		return cm.certJSON, true, nil
+		return &cm.cert, cm.certJSON, true, nil
 	}
 	ix, ok, err := m.currentIndex(ctx, mk, mkOK)
 	if err != nil || !ok {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	r, found := ix.byID[id]
 	if !found {
-		return nil, false, fmt.Errorf("get certification: %w", certsum.NotFoundf("certification %q not found", id))
+		return nil, nil, false, fmt.Errorf("get certification: %w", certsum.NotFoundf("certification %q not found", id))
 	}
-	return ix.json[r], true, nil
+	return &ix.certs[r].Certification, ix.json[r], true, nil
 }
 
 // AppendCertification implements certsum.RawPager.
 func (m *Model) AppendCertification(ctx context.Context, dst []byte, id string) ([]byte, error) {
-	b, ok, err := m.certJSON(ctx, id)
+	_, b, ok, err := m.certOf(ctx, id)
 	if err != nil {
 		return dst, err
 	}
@@ -398,18 +450,41 @@ func (m *Model) AppendCertification(ctx context.Context, dst []byte, id string) 
 
 // GetCertification answers from a current model or the certification index.
 func (m *Model) GetCertification(ctx context.Context, id string) (*certsum.Certification, error) {
-	b, ok, err := m.certJSON(ctx, id)
+	c, _, ok, err := m.certOf(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		return m.Store.GetCertification(ctx, id)
 	}
-	var c certsum.Certification
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("decode certification: %w", err)
+	return cloneCertification(c), nil
+}
+
+// cloneCertification copies a certification of the model with its pointed-to fields, so
+// that the caller may change what it gets.
+func cloneCertification(c *certsum.Certification) *certsum.Certification {
+	out := *c
+	clone := func(t *certsum.Time) *certsum.Time {
+		if t == nil {
+			return nil
+		}
+		v := *t
+		return &v
 	}
-	return &c, nil
+	out.Due, out.Signed = clone(c.Due), clone(c.Signed)
+	if c.ErrorMessage != nil {
+		m := *c.ErrorMessage
+		out.ErrorMessage = &m
+	}
+	if c.Reviewer.Email != nil {
+		e := *c.Reviewer.Email
+		out.Reviewer.Email = &e
+	}
+	if c.Reassignment != nil {
+		r := *c.Reassignment
+		out.Reassignment = &r
+	}
+	return &out
 }
 
 // CertificationVersion answers from a model or the index proven current by the change
