@@ -10,18 +10,22 @@ import (
 // package (or package prefix) and the module-internal packages it must never depend on.
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/certsum/certsum"
-	out, err := exec.Command("go", "list", "-e", "-f", `{{.ImportPath}}{{range .Deps}} {{.}}{{end}}`, mod+"/...").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	deps := map[string][]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 {
-			continue
+	list := func(field string) map[string][]string {
+		out, err := exec.Command("go", "list", "-e", "-f", `{{.ImportPath}}{{range .`+field+`}} {{.}}{{end}}`, mod+"/...").Output()
+		if err != nil {
+			t.Fatalf("go list: %v", err)
 		}
-		deps[f[0]] = f[1:]
+		m := map[string][]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 0 {
+				continue
+			}
+			m[f[0]] = f[1:]
+		}
+		return m
 	}
+	deps, imports := list("Deps"), list("Imports")
 	if len(deps) < 3 {
 		t.Fatalf("go list found only %d packages; the test would prove nothing", len(deps))
 	}
@@ -68,8 +72,16 @@ func TestImportDirection(t *testing.T) {
 			func(d string) bool {
 				return d == mod+"/internal/store/postgres/pgtest" || d == mod+"/internal/store/storetest"
 			}},
-		{"the shared SQL core imports no backend",
-			func(p string) bool { return p == mod+"/internal/store/sqlstore" }, backend},
+		{"the shared SQL core imports no backend, no driver and nothing above the store",
+			func(p string) bool { return p == mod+"/internal/store/sqlstore" },
+			func(d string) bool {
+				return backend(d) || d == "database/sql" || strings.HasPrefix(d, "github.com/jackc/") ||
+					strings.HasPrefix(d, "modernc.org/") || strings.HasPrefix(d, mod+"/internal/readmodel") ||
+					strings.HasPrefix(d, mod+"/internal/httpapi") || strings.HasPrefix(d, mod+"/internal/auth")
+			}},
+		{"the read model depends on the root package and query alone, not on any store",
+			func(p string) bool { return strings.HasPrefix(p, mod+"/internal/readmodel") },
+			func(d string) bool { return strings.HasPrefix(d, mod+"/internal/") }},
 		{"handlers never import a concrete backend",
 			func(p string) bool {
 				return strings.HasPrefix(p, mod+"/internal/httpapi") || strings.HasPrefix(p, mod+"/internal/dashboard")
@@ -84,6 +96,22 @@ func TestImportDirection(t *testing.T) {
 				if d != pkg && r.forbidden(d) {
 					t.Errorf("%s: %s imports %s", r.name, pkg, d)
 				}
+			}
+		}
+	}
+	// The SQL drivers are their backends' own: no other package imports one itself (what it
+	// reaches through a backend is the backend's business).
+	driver := func(d string) bool {
+		return d == "modernc.org/sqlite" || strings.HasPrefix(d, "modernc.org/sqlite/") ||
+			d == "github.com/jackc/pgx/v5" || strings.HasPrefix(d, "github.com/jackc/pgx/v5/")
+	}
+	for pkg, ds := range imports {
+		if backend(pkg) || pkg == mod+"/internal/store/postgres/pgtest" {
+			continue
+		}
+		for _, d := range ds {
+			if driver(d) {
+				t.Errorf("the drivers are their backends' own: %s imports %s", pkg, d)
 			}
 		}
 	}

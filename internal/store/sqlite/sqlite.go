@@ -402,6 +402,9 @@ func classify(err error) error {
 
 // faultOf classifies a SQLite error by its result code.
 func faultOf(err error) sqlstore.Fault {
+	if errors.Is(err, sql.ErrNoRows) {
+		return sqlstore.FaultNoRows
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return sqlstore.FaultOther

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 
 	"github.com/certsum/certsum"
@@ -47,8 +46,7 @@ var faults = map[Fault]struct {
 
 // Translate turns a driver error that a backend classified as f into a certsum error with the
 // driver error as its cause. certsum errors and context cancellations pass through untouched,
-// and so does a FaultOther error (it counts as internal). sql.ErrNoRows is FaultNoRows
-// whatever f says.
+// and so does a FaultOther error (it counts as internal).
 func Translate(err error, f Fault) error {
 	if err == nil {
 		return nil
@@ -56,9 +54,6 @@ func Translate(err error, f Fault) error {
 	var ce *certsum.Error
 	if errors.As(err, &ce) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		f = FaultNoRows
 	}
 	t, ok := faults[f]
 	if !ok {

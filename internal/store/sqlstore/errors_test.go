@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -18,7 +17,7 @@ func TestTranslate(t *testing.T) {
 		fault Fault
 		want  certsum.Code
 	}{
-		{"no rows", sql.ErrNoRows, FaultOther, certsum.CodeNotFound},
+		{"no rows", driver, FaultNoRows, certsum.CodeNotFound},
 		{"a unique violation", driver, FaultUnique, certsum.CodeConflict},
 		{"a foreign-key violation", driver, FaultForeignKey, certsum.CodeReference},
 		{"a check violation", driver, FaultConstraint, certsum.CodeInvalid},
