@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"net"
 
-	"github.com/spf13/pflag"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // Config is the whole configuration of `certsum serve`. Defaults come from defaultConfig,
@@ -31,6 +33,8 @@ type Config struct {
 	KeyFile string
 	// AllowSharedDBFile lets certsum use a SQLite file that others may read.
 	AllowSharedDBFile bool
+	// DebugAddr, when set, is a loopback address that serves Go's profiler (/debug/pprof/).
+	DebugAddr string
 }
 
 // defaultIssuer is the JWT issuer when --issuer is not set.
@@ -132,6 +136,11 @@ func (c *Config) Validate() error {
 	case c.CacheSize < 0:
 		return fmt.Errorf("--cache-size must not be negative")
 	}
+	if c.DebugAddr != "" {
+		if err := checkLoopback(c.DebugAddr); err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -145,10 +154,30 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// checkLoopback refuses an address whose host is not a loopback address: the profiler shows
+// the process's internals and is never served to the network.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address (127.0.0.1, ::1 or localhost)", addr)
+	}
+	return nil
+}
+
 // String prints the configuration with secrets (passwords in URLs) redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s db=%s demo=%t rate-limit=%d redis=%s token-ttl=%s cache-size=%d key-file=%s",
+	s := fmt.Sprintf("addr=%s db=%s demo=%t rate-limit=%d redis=%s token-ttl=%s cache-size=%d key-file=%s",
 		c.Addr, redactURL(c.Database), c.Demo, c.RateLimit, redactURL(c.RedisURL), c.TokenTTL, c.CacheSize, c.KeyFile)
+	if c.DebugAddr != "" {
+		s += " debug-addr=" + c.DebugAddr
+	}
+	return s
 }
 
 // redactURL hides the password of a URL-shaped setting.

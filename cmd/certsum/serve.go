@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -53,6 +54,7 @@ func newServeCmd() *cobra.Command {
 	f.Int64Var(&cfg.CacheSize, "cache-size", cfg.CacheSize, "read-model memory budget in bytes")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
+	f.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address that serves Go's profiler at /debug/pprof/ (off when empty)")
 	return cmd
 }
 
@@ -62,6 +64,8 @@ type Main struct {
 	Logger *slog.Logger
 	// Ready, when set, is called with the bound address once the server accepts connections.
 	Ready func(addr string)
+	// DebugReady, when set, is called with the profiler's bound address (--debug-addr).
+	DebugReady func(addr string)
 
 	stdout io.Writer
 	store  certsum.Store
@@ -126,6 +130,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Ready != nil {
 		m.Ready(ln.Addr().String())
 	}
+	if m.Config.DebugAddr != "" {
+		stopDebug, err := m.serveDebug()
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stopDebug()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(ln) }()
 	select {
@@ -143,6 +155,28 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// serveDebug serves Go's profiler on the loopback address --debug-addr, on a mux of its own
+// (never the API's), and returns the function that stops it.
+func (m *Main) serveDebug() (func(), error) {
+	ln, err := net.Listen("tcp", m.Config.DebugAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --debug-addr %s: %w", m.Config.DebugAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	m.Logger.Info("serving the profiler", "addr", ln.Addr().String())
+	if m.DebugReady != nil {
+		m.DebugReady(ln.Addr().String())
+	}
+	return func() { _ = srv.Close() }, nil
 }
 
 // Close releases the store.

@@ -163,3 +163,61 @@ func TestReadyzReportsAStoreThatCannotServe(t *testing.T) {
 		t.Fatalf("a closed store: %d %v %s", code, hdr, body)
 	}
 }
+
+// TestDebugAddrServesTheProfilerOnLoopbackOnly runs Main with --debug-addr: the profiler
+// answers there (and not on the API address), and a non-loopback address is refused.
+func TestDebugAddrServesTheProfilerOnLoopbackOnly(t *testing.T) {
+	for _, bad := range []string{"0.0.0.0:6060", ":6060", "10.1.2.3:6060", "example.com:6060"} {
+		cfg := defaultConfig()
+		cfg.DebugAddr = bad
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "--debug-addr") {
+			t.Errorf("--debug-addr %s: Validate = %v, want a refusal", bad, err)
+		}
+	}
+	cfg := defaultConfig()
+	cfg.Addr, cfg.DebugAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Database = filepath.Join(t.TempDir(), "certsum.db")
+	var logs bytes.Buffer
+	m := NewMain(cfg, io.Discard, &logs)
+	ready, debug := make(chan string, 1), make(chan string, 1)
+	m.Ready = func(addr string) { ready <- addr }
+	m.DebugReady = func(addr string) { debug <- addr }
+	ctx, stop := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- m.Run(ctx) }()
+	t.Cleanup(func() { _ = m.Close() })
+	var api, dbg string
+	for api == "" || dbg == "" {
+		select {
+		case api = <-ready:
+		case dbg = <-debug:
+		case err := <-errc:
+			t.Fatalf("serve stopped: %v\n%s", err, logs.String())
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not become ready in 30 s")
+		}
+	}
+	status := func(url string) (int, string) {
+		t.Helper()
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := status("http://" + dbg + "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Errorf("the profiler's index = %d %.200s", code, body)
+	}
+	if code, _ := status("http://" + api + "/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("the API address serves /debug/pprof/: %d", code)
+	}
+	stop()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://" + dbg + "/debug/pprof/"); err == nil {
+		t.Error("the profiler still answers after shutdown")
+	}
+}
