@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/store/sqlite"
@@ -227,5 +230,106 @@ func TestBuildCatchesUpWithWrites(t *testing.T) {
 	if s.Builds.Load() != 1 || s.Stale.Load() != 0 || s.Fallbacks.Load() != fallbacks {
 		t.Errorf("builds %d, stale %d, fallbacks %d→%d: the built model did not catch up with the writes",
 			s.Builds.Load(), s.Stale.Load(), fallbacks, s.Fallbacks.Load())
+	}
+}
+
+// indexStore counts the certification lists and index reads that reach the store, and holds
+// index reads until its gate opens.
+type indexStore struct {
+	*sqlite.Store
+	gate         chan struct{}
+	lists, reads atomic.Int64
+}
+
+func (s *indexStore) ListCertifications(ctx context.Context, f certsum.CertificationFilter, q certsum.ListQuery) (certsum.Page[certsum.Certification], error) {
+	s.lists.Add(1)
+	return s.Store.ListCertifications(ctx, f, q)
+}
+
+func (s *indexStore) ReadCertificationIndex(ctx context.Context) ([]certsum.IndexedCertification, error) {
+	s.reads.Add(1)
+	select {
+	case <-s.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.Store.ReadCertificationIndex(ctx)
+}
+
+// TestAStaleIndexIsReloadedInTheBackground: a read that finds the certification index
+// behind (or missing) is answered by the store at once while one reload runs in the
+// background; once it is in, the index answers; a write makes it stale again.
+func TestAStaleIndexIsReloadedInTheBackground(t *testing.T) {
+	path := mustDemo(t, 60, 12)
+	st := mustStore(t, path, nil)
+	s := &indexStore{Store: st, gate: make(chan struct{})}
+	m, err := New(s, Options{Budget: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	ctx := context.Background()
+	all := certsum.ListQuery{Limit: 250, Count: true}
+	list := func() certsum.Page[certsum.Certification] {
+		t.Helper()
+		p, err := m.ListCertifications(ctx, certsum.CertificationFilter{}, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	want, err := st.ListCertifications(ctx, certsum.CertificationFilter{}, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The index read is held: every read meanwhile is the store's, and one load runs.
+	for i := 0; i < 5; i++ {
+		if got := list(); !cmp.Equal(got, want) {
+			t.Fatalf("list while the index loads: %s", cmp.Diff(want, got))
+		}
+	}
+	if l, r := s.lists.Load(), s.reads.Load(); l != 5 || r != 1 {
+		t.Fatalf("while the index loads: %d store lists, %d index reads; want 5 and 1", l, r)
+	}
+	close(s.gate)
+	deadline := time.Now().Add(10 * time.Second)
+	for m.Stats().IndexLoads.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if m.Stats().IndexLoads.Load() != 1 {
+		t.Fatal("the index was not loaded in the background")
+	}
+	if got := list(); !cmp.Equal(got, want) || s.lists.Load() != 5 {
+		t.Fatalf("once loaded, the index answers: %d store lists (want 5); %s", s.lists.Load(), cmp.Diff(want, got))
+	}
+	// A decision makes the index stale: the store answers, with the new counts.
+	var c certsum.Certification
+	for _, x := range want.Items {
+		if x.Phase == certsum.PhaseActive && x.DecisionsTotal > 0 {
+			c = x
+			break
+		}
+	}
+	items, err := st.ListReviewItems(ctx, c.ID, certsum.ReviewItemFilter{}, certsum.ListQuery{Limit: 1})
+	if err != nil || len(items.Items) == 0 {
+		t.Fatalf("items of %s: %v", c.ID, err)
+	}
+	d := certsum.Approve
+	if items.Items[0].Decision == certsum.Approve {
+		d = certsum.Revoke
+	}
+	bulk, why := false, "checked"
+	if _, err := m.Decide(ctx, c.ID, "reviewer", []certsum.ReviewDecision{{ID: items.Items[0].ID, Decision: d, Bulk: &bulk, Comments: &why}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.GetCertification(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh, _ := st.GetCertification(ctx, c.ID); !cmp.Equal(got, fresh) {
+		t.Fatalf("certification after a write: %s", cmp.Diff(fresh, got))
+	}
+	if got := list(); s.lists.Load() != 6 {
+		t.Fatalf("after a write the list is the store's: %d store lists, want 6 (%d items)", s.lists.Load(), len(got.Items))
 	}
 }

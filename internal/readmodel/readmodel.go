@@ -126,6 +126,7 @@ type Stats struct {
 	Applied     atomic.Int64 // writes of this process applied in place
 	MarkReads   atomic.Int64 // change marks read from the store
 	VersionRead atomic.Int64 // versions read from the store to prove a model current
+	IndexLoads  atomic.Int64 // certification indexes read from the store
 }
 
 // Stats returns the model's counters.
