@@ -109,11 +109,15 @@ func (b *bench) issueToken(ctx context.Context) error {
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
+	// The body is read to its end, so that the connection is reused.
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
 	if resp.StatusCode != http.StatusOK {
-		data, _ := io.ReadAll(resp.Body)
 		return fmt.Errorf("token: %d %s", resp.StatusCode, data)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil {
+	if err := json.Unmarshal(data, &tok); err != nil {
 		return err
 	}
 	b.token = tok.AccessToken
