@@ -102,7 +102,12 @@ func (c *Core[K]) DeleteClient(ctx context.Context, id string) error {
 
 // each runs a read outside a transaction and calls fn for each row.
 func (c *Core[K]) each(ctx context.Context, stmt string, args []any, fn func(Rows) error) error {
-	rows, err := c.B.Read().Query(ctx, stmt, args...)
+	return Each(ctx, c.B.Read(), stmt, args, fn)
+}
+
+// Each runs a query through q and calls fn for each row.
+func Each(ctx context.Context, q Querier, stmt string, args []any, fn func(Rows) error) error {
+	rows, err := q.Query(ctx, stmt, args...)
 	if err != nil {
 		return err
 	}

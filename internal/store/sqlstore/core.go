@@ -202,6 +202,15 @@ func LockCampaignOf(ctx context.Context, tx Querier, dl Dialect, certID string) 
 	return campaignID, err
 }
 
+// lockBoth locks a certification's campaign, then the certification (the writers' lock
+// order), and returns the certification's state. Errors: not_found.
+func lockBoth[K Key](ctx context.Context, tx Querier, dl Dialect, certID string) (*CertState[K], error) {
+	if _, err := LockCampaignOf(ctx, tx, dl, certID); err != nil {
+		return nil, err
+	}
+	return LockCertification[K](ctx, tx, dl, certID)
+}
+
 // SignOff signs the certification off when every item is decided; when it is the last
 // certification of its campaign to be signed, the campaign becomes COMPLETED. Errors:
 // not_found, conflict (open items, already signed, not active).
@@ -209,10 +218,7 @@ func (c *Core[K]) SignOff(ctx context.Context, certID, by string) (*certsum.Cert
 	var out *certsum.Certification
 	dl := c.B
 	err := c.B.WriteTx(ctx, func(tx Querier) error {
-		if _, err := LockCampaignOf(ctx, tx, dl, certID); err != nil {
-			return err
-		}
-		st, err := LockCertification[K](ctx, tx, dl, certID)
+		st, err := lockBoth[K](ctx, tx, dl, certID)
 		if err != nil {
 			return err
 		}

@@ -21,10 +21,7 @@ func (c *Core[K]) Reassign(ctx context.Context, certID, by string, r certsum.Rev
 	var out *certsum.Certification
 	dl := c.B
 	err := c.B.WriteTx(ctx, func(tx Querier) error {
-		if _, err := LockCampaignOf(ctx, tx, dl, certID); err != nil {
-			return err
-		}
-		st, err := LockCertification[K](ctx, tx, dl, certID)
+		st, err := lockBoth[K](ctx, tx, dl, certID)
 		if err != nil {
 			return err
 		}

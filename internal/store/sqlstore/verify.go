@@ -120,17 +120,7 @@ type verifier[K Key] struct {
 
 // each runs a query and calls fn for each row.
 func (v *verifier[K]) each(stmt string, fn func(Rows) error) error {
-	rows, err := v.q.Query(v.ctx, stmt)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return Each(v.ctx, v.q, stmt, nil, fn)
 }
 
 func (v *verifier[K]) summaries() error {
