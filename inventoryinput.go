@@ -205,6 +205,9 @@ func (p *problems) add(pos InputPos, format string, args ...any) {
 // and paths verbatim.
 var inputIDPattern = regexp.MustCompile(`^[A-Za-z0-9._~:@+-]{1,255}$`)
 
+// ValidInputID reports whether id has the form of an imported object's id.
+func ValidInputID(id string) bool { return inputIDPattern.MatchString(id) }
+
 // Check applies the rules of the whole input (docs/import.md): the format version and mode,
 // every id's form and uniqueness per kind, required values, and every reference — to objects
 // of the input, or of the stored inventory when stored is not nil and the input does not
