@@ -325,7 +325,7 @@ func (in *InventoryInput) Check(stored func(kind, id string) bool) error {
 				p.add(x.Pos, "entitlement %q is on source %q, not on the access profile's source %q", e, src, x.SourceID)
 			}
 		}
-		if d := firstRepeat(x.EntitlementIDs); d != "" {
+		if d := FirstRepeat(x.EntitlementIDs); d != "" {
 			p.add(x.Pos, "entitlement %q is listed twice", d)
 		}
 	}
@@ -338,10 +338,10 @@ func (in *InventoryInput) Check(stored func(kind, id string) bool) error {
 		for _, e := range x.EntitlementIDs {
 			need(x.Pos, "entitlement", "entitlement", e, false)
 		}
-		if d := firstRepeat(x.AccessProfileIDs); d != "" {
+		if d := FirstRepeat(x.AccessProfileIDs); d != "" {
 			p.add(x.Pos, "access profile %q is listed twice", d)
 		}
-		if d := firstRepeat(x.EntitlementIDs); d != "" {
+		if d := FirstRepeat(x.EntitlementIDs); d != "" {
 			p.add(x.Pos, "entitlement %q is listed twice", d)
 		}
 	}
@@ -353,7 +353,7 @@ func (in *InventoryInput) Check(stored func(kind, id string) bool) error {
 		for _, m := range x.MemberIDs {
 			need(x.Pos, "member", "identity", m, false)
 		}
-		if d := firstRepeat(x.MemberIDs); d != "" {
+		if d := FirstRepeat(x.MemberIDs); d != "" {
 			p.add(x.Pos, "member %q is listed twice", d)
 		}
 	}
@@ -443,7 +443,8 @@ func (in *InventoryInput) file() string {
 	return "input"
 }
 
-func firstRepeat(ids []string) string {
+// FirstRepeat returns the first id that a list repeats, or "".
+func FirstRepeat(ids []string) string {
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		if seen[id] {

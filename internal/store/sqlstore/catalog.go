@@ -379,20 +379,20 @@ func (c *Catalog) Validate() error {
 		}
 	}
 	for _, g := range d.GovernanceGroups {
-		if dup := firstDuplicate(g.MemberIDs); dup != "" {
+		if dup := certsum.FirstRepeat(g.MemberIDs); dup != "" {
 			c.problem("governance group %s: member %q appears more than once", g.ID, dup)
 		}
 	}
 	for _, a := range d.AccessProfiles {
-		if dup := firstDuplicate(a.EntitlementIDs); dup != "" {
+		if dup := certsum.FirstRepeat(a.EntitlementIDs); dup != "" {
 			c.problem("access profile %s: entitlement %q appears more than once", a.ID, dup)
 		}
 	}
 	for _, r := range d.Roles {
-		if dup := firstDuplicate(r.AccessProfileIDs); dup != "" {
+		if dup := certsum.FirstRepeat(r.AccessProfileIDs); dup != "" {
 			c.problem("role %s: access profile %q appears more than once", r.ID, dup)
 		}
-		if dup := firstDuplicate(r.EntitlementIDs); dup != "" {
+		if dup := certsum.FirstRepeat(r.EntitlementIDs); dup != "" {
 			c.problem("role %s: entitlement %q appears more than once", r.ID, dup)
 		}
 	}
@@ -494,17 +494,6 @@ func (c *Catalog) validateCampaigns() {
 			}
 		}
 	}
-}
-
-func firstDuplicate(ids []string) string {
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if seen[id] {
-			return id
-		}
-		seen[id] = true
-	}
-	return ""
 }
 
 // IdentityName returns the name of an identity the dataset refers to.
