@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -514,6 +515,10 @@ func (m *Model) startBuild(e *entry, items bool) <-chan struct{} {
 	return e.built
 }
 
+// buildYieldEvery is how many review items a model build reads between yields of the
+// processor (about 0.1 ms of work).
+const buildYieldEvery = 256
+
 // build reads the certification from the store and installs its model.
 func (m *Model) build(e *entry) {
 	defer m.wg.Done()
@@ -543,7 +548,17 @@ func (m *Model) build(e *entry) {
 	var fn func(certsum.ItemRecord) error
 	if wantItems {
 		ib = newItemBuilder()
-		fn = ib.add
+		n := 0
+		fn = func(r certsum.ItemRecord) error {
+			// A build of a large certification runs for seconds; on a server with one core it
+			// would hold the processor for whole scheduler slices (10 ms) between requests. It
+			// yields every buildYieldEvery items instead, so that requests keep their latency
+			// while it runs.
+			if n++; n%buildYieldEvery == 0 {
+				runtime.Gosched()
+			}
+			return ib.add(r)
+		}
 	}
 	snap, err := m.snap.ReadCertification(m.ctx, e.id, fn)
 	var cm *certModel
