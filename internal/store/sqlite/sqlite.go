@@ -397,14 +397,14 @@ func (s *Store) Health(ctx context.Context) error {
 // database that cannot be read or written (I/O error, full disk, read-only file) each get
 // the code both backends give them; anything else stays as it is and so counts as internal.
 func classify(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return sqlstore.Translate(err, sqlstore.FaultNoRows)
+	}
 	return sqlstore.Translate(err, faultOf(err))
 }
 
 // faultOf classifies a SQLite error by its result code.
 func faultOf(err error) sqlstore.Fault {
-	if errors.Is(err, sql.ErrNoRows) {
-		return sqlstore.FaultNoRows
-	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return sqlstore.FaultOther
