@@ -28,6 +28,9 @@ func addFrom(t string) string {
 	return strings.Join(parts, ", ")
 }
 
+// addToCertification and addToSummary are addFrom of the two tables, built once.
+var addToCertification, addToSummary = addFrom("c"), addFrom("s")
+
 // deltaColumns is "c0, c1, …, c11".
 var deltaColumns = func() string {
 	parts := make([]string, len(counterColumns))
@@ -74,7 +77,7 @@ type writes struct{ tx pgx.Tx }
 func (w writes) AddCertification(ctx context.Context, id string, d sqlstore.CertDelta, now certsum.Time) error {
 	args := counterArrays([]string{id}, []tally{d.T})
 	args = append(args, d.Identities, d.Complete, pgTime(now))
-	tag, err := w.tx.Exec(ctx, `UPDATE certifications c SET `+addFrom("c")+`,
+	tag, err := w.tx.Exec(ctx, `UPDATE certifications c SET `+addToCertification+`,
 		identities_total = c.identities_total + $14, identities_completed = c.identities_completed + $15,
 		version = c.version + 1, modified = $16
 		FROM `+unnestCounters+` WHERE c.id = d.id`, args...)
@@ -88,7 +91,7 @@ func (w writes) AddCertification(ctx context.Context, id string, d sqlstore.Cert
 }
 
 func (w writes) AddSummaries(ctx context.Context, ids []string, ts []tally) ([]sqlstore.SummaryState, error) {
-	rows, err := w.tx.Query(ctx, `UPDATE identity_summaries s SET `+addFrom("s")+`
+	rows, err := w.tx.Query(ctx, `UPDATE identity_summaries s SET `+addToSummary+`
 		FROM `+unnestCounters+` WHERE s.id = d.id RETURNING s.id, s.items_total, s.completed`, counterArrays(ids, ts)...)
 	if err != nil {
 		return nil, err

@@ -18,9 +18,12 @@ var _ certsum.SnapshotReader = (*Store)(nil)
 // cheaply, so the read model checks the certification's version on every read.
 func (s *Store) OpenChangeMark(context.Context) (certsum.ChangeMark, error) { return nil, nil }
 
+// streamItemsSQL reads every review item of a certification.
+var streamItemsSQL = sqlstore.ItemRecordSelect(dialect{}) + ` WHERE i.cert_id = $1`
+
 // StreamItems calls fn for every review item of the certification (sqlstore.ItemStreamer).
 func (backend) StreamItems(ctx context.Context, q sqlstore.Querier, cert any, _ int, fn func(certsum.ItemRecord) error) error {
-	rows, err := q.Query(ctx, sqlstore.ItemRecordSelect(dialect{})+` WHERE i.cert_id = $1`, cert)
+	rows, err := q.Query(ctx, streamItemsSQL, cert)
 	if err != nil {
 		return err
 	}

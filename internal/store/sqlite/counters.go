@@ -18,13 +18,21 @@ var counterColumns = sqlstore.CounterColumns
 
 var b2i = sqlstore.B2I
 
+// The statements of a ledger's writes, built once.
+var (
+	addSummarySQL = `UPDATE identity_summaries SET ` + sqlstore.SetCounters(dialect{}, 1, true) +
+		` WHERE key = ? RETURNING items_total, completed`
+	addCertificationSQL = `UPDATE certifications SET ` + sqlstore.SetCounters(dialect{}, 1, true) + `,
+		identities_total = identities_total + ?, identities_completed = identities_completed + ?,
+		version = version + 1, modified = ? WHERE key = ?`
+)
+
 // writes writes a ledger with one prepared statement per table, row by row: SQLite runs
 // them in process, so a statement per row costs no round trip.
 type writes struct{ tx *sql.Tx }
 
 func (w writes) AddSummaries(ctx context.Context, keys []int64, ts []tally) ([]sqlstore.SummaryState, error) {
-	upd, err := w.tx.PrepareContext(ctx, `UPDATE identity_summaries SET `+sqlstore.SetCounters(dialect{}, 1, true)+
-		` WHERE key = ? RETURNING items_total, completed`)
+	upd, err := w.tx.PrepareContext(ctx, addSummarySQL)
 	if err != nil {
 		return nil, err
 	}
@@ -76,9 +84,7 @@ func (w writes) DeleteAccess(ctx context.Context, keys []sqlstore.AccessKey[int6
 }
 
 func (w writes) AddCertification(ctx context.Context, key int64, d sqlstore.CertDelta, now certsum.Time) error {
-	res, err := w.tx.ExecContext(ctx, `UPDATE certifications SET `+sqlstore.SetCounters(dialect{}, 1, true)+`,
-		identities_total = identities_total + ?, identities_completed = identities_completed + ?,
-		version = version + 1, modified = ? WHERE key = ?`,
+	res, err := w.tx.ExecContext(ctx, addCertificationSQL,
 		append(sqlstore.TallyArgs(d.T), d.Identities, d.Complete, timeText(now), key)...)
 	if err != nil {
 		return err

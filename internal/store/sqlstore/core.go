@@ -202,26 +202,41 @@ func LockCampaignOf(ctx context.Context, tx Querier, dl Dialect, certID string) 
 	return campaignID, err
 }
 
-// lockBoth locks a certification's campaign, then the certification (the writers' lock
-// order), and returns the certification's state. Errors: not_found.
-func lockBoth[K Key](ctx context.Context, tx Querier, dl Dialect, certID string) (*CertState[K], error) {
-	if _, err := LockCampaignOf(ctx, tx, dl, certID); err != nil {
-		return nil, err
+// certWrite runs one write to a certification in a write transaction: it locks the
+// certification (after its campaign when campaign is set: the writers' lock order), runs fn
+// with the locked state, and returns the certification as the write left it. Errors are
+// wrapped with op.
+func (c *Core[K]) certWrite(ctx context.Context, op, certID string, campaign bool,
+	fn func(tx Querier, st *CertState[K]) error) (*certsum.Certification, error) {
+	var out *certsum.Certification
+	err := c.B.WriteTx(ctx, func(tx Querier) error {
+		if campaign {
+			if _, err := LockCampaignOf(ctx, tx, c.B, certID); err != nil {
+				return err
+			}
+		}
+		st, err := LockCertification[K](ctx, tx, c.B, certID)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, st); err != nil {
+			return err
+		}
+		out, err = GetCertificationIn(ctx, tx, c.B, certID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return LockCertification[K](ctx, tx, dl, certID)
+	return out, nil
 }
 
 // SignOff signs the certification off when every item is decided; when it is the last
 // certification of its campaign to be signed, the campaign becomes COMPLETED. Errors:
 // not_found, conflict (open items, already signed, not active).
 func (c *Core[K]) SignOff(ctx context.Context, certID, by string) (*certsum.Certification, error) {
-	var out *certsum.Certification
 	dl := c.B
-	err := c.B.WriteTx(ctx, func(tx Querier) error {
-		st, err := lockBoth[K](ctx, tx, dl, certID)
-		if err != nil {
-			return err
-		}
+	return c.certWrite(ctx, "sign off", certID, true, func(tx Querier, st *CertState[K]) error {
 		switch {
 		case st.Phase == certsum.PhaseSigned:
 			return certsum.Conflictf("certification %q is already signed", certID)
@@ -242,13 +257,8 @@ func (c *Core[K]) SignOff(ctx context.Context, certID, by string) (*certsum.Cert
 			return err
 		}
 		c.B.Log().Debug("certification signed off", "certification", certID, "by", by)
-		out, err = GetCertificationIn(ctx, tx, dl, certID)
-		return err
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("sign off: %w", err)
-	}
-	return out, nil
 }
 
 // reviewerSource returns the rows behind alias r of certsum.ReviewerSchema for a

@@ -18,13 +18,8 @@ func (c *Core[K]) Reassign(ctx context.Context, certID, by string, r certsum.Rev
 	if err := certsum.ValidateReassign(r); err != nil {
 		return nil, fmt.Errorf("reassign: %w", err)
 	}
-	var out *certsum.Certification
 	dl := c.B
-	err := c.B.WriteTx(ctx, func(tx Querier) error {
-		st, err := lockBoth[K](ctx, tx, dl, certID)
-		if err != nil {
-			return err
-		}
+	return c.certWrite(ctx, "reassign", certID, true, func(tx Querier, st *CertState[K]) error {
 		src, err := GetCertificationIn(ctx, tx, dl, certID)
 		if err != nil {
 			return err
@@ -61,13 +56,8 @@ func (c *Core[K]) Reassign(ctx context.Context, certID, by string, r certsum.Rev
 			return err
 		}
 		c.B.Log().Debug("reassigned review items", "from", certID, "to", targetID, "items", len(moving), "by", by)
-		out, err = GetCertificationIn(ctx, tx, dl, certID)
-		return err
+		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("reassign: %w", err)
-	}
-	return out, nil
 }
 
 // mover carries out one reassignment inside its write transaction.

@@ -154,12 +154,7 @@ func (c *Core[K]) Decide(ctx context.Context, certID, by string, ds []certsum.Re
 	if err := certsum.ValidateDecisions(ds, c.B.Now().Time); err != nil {
 		return nil, fmt.Errorf("decide: %w", err)
 	}
-	var out *certsum.Certification
-	err := c.B.WriteTx(ctx, func(tx Querier) error {
-		st, err := LockCertification[K](ctx, tx, c.B, certID)
-		if err != nil {
-			return err
-		}
+	return c.certWrite(ctx, "decide", certID, false, func(tx Querier, st *CertState[K]) error {
 		if err := certsum.CheckComments(st.Requirement, ds); err != nil {
 			return err
 		}
@@ -217,16 +212,8 @@ func (c *Core[K]) Decide(ctx context.Context, certID, by string, ds []certsum.Re
 				return err
 			}
 		}
-		if err := led.Apply(ctx, w, now); err != nil {
-			return err
-		}
-		out, err = GetCertificationIn(ctx, tx, c.B, certID)
-		return err
+		return led.Apply(ctx, w, now)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("decide: %w", err)
-	}
-	return out, nil
 }
 
 // DecisionHistory returns the audit trail of a certification, or of one of its items when
