@@ -157,6 +157,13 @@ func TestAC1ZBecomesASourceWithItsAccountsEntitlementsAndAssignments(t *testing.
 	if *report != (C1ZReport{Users: 2, Entitlements: 2, Grants: 4, GroupGrants: 1, UncorrelatedGrants: 1, SyncID: "new"}) {
 		t.Errorf("report = %+v", *report)
 	}
+	// Without a way to correlate, every account is uncorrelated and nobody holds anything.
+	alone, report2, err := ReadC1Z(context.Background(), file, C1ZOptions{SourceID: "github"})
+	if err != nil || len(alone.Accounts) != 2 || len(alone.Assignments) != 0 || len(alone.Entitlements) != 0 ||
+		report2.UncorrelatedGrants != 3 {
+		t.Errorf("without correlation: %d accounts, %d assignments, %d entitlements, report %+v, %v",
+			len(alone.Accounts), len(alone.Assignments), len(alone.Entitlements), report2, err)
+	}
 	// With the identities it names, the c1z's inventory passes every rule.
 	stored := func(kind, id string) bool { return kind == "identity" && (id == "ada" || id == "grace") }
 	if err := in.Check(stored); err != nil {

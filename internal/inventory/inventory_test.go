@@ -130,6 +130,8 @@ func TestCSVProblemsNameTheirPlace(t *testing.T) {
 				at("accounts.csv", 2, 12, `disabled: "yes" is not true`), at("accounts.csv", 2, 16, "created:")}},
 		{"a broken quote", fstest.MapFS{"identities.csv": file("id,name\n\"ada,ada\n")},
 			[]certsum.InputProblem{at("identities.csv", 2, 10, "quote")}},
+		{"a column twice", fstest.MapFS{"identities.csv": file("id,name,name\nada,ada,ada\n")},
+			[]certsum.InputProblem{at("identities.csv", 1, 9, `column "name" appears twice`)}},
 		{"a row of the wrong length", fstest.MapFS{"identities.csv": file("id,name\nada,ada,extra\n")},
 			[]certsum.InputProblem{at("identities.csv", 2, 1, "wrong number of fields")}},
 	} {
@@ -173,8 +175,10 @@ func TestCheckRefusesAnInconsistentInventory(t *testing.T) {
 	if ps, _ := in.Check(withBob).(certsum.InputProblems); len(ps) != 8 {
 		t.Errorf("with bob stored: %d problems, want 8: %v", len(ps), ps)
 	}
-	bad := &certsum.InventoryInput{FormatVersion: 2, Mode: "replace", Name: "x.json"}
-	mustProblems(t, bad.Check(nil), at("x.json", 0, 0, "formatVersion is 2"), at("x.json", 0, 0, `mode "replace"`))
+	bad := &certsum.InventoryInput{FormatVersion: 2, Mode: "replace", Name: "x.json",
+		Scope: &certsum.ImportScope{SourceIDs: []string{"okta"}}}
+	mustProblems(t, bad.Check(nil), at("x.json", 0, 0, "formatVersion is 2"), at("x.json", 0, 0, `mode "replace"`),
+		at("x.json", 0, 0, `scope source "okta" names no source`))
 }
 
 // FuzzParseJSON: any input is parsed or refused with problems that name a place inside it.
@@ -192,16 +196,7 @@ func FuzzParseJSON(f *testing.F) {
 			_ = in.Check(nil)
 			return
 		}
-		ps, ok := err.(certsum.InputProblems)
-		if !ok || len(ps) == 0 {
-			t.Fatalf("error %v (%T)", err, err)
-		}
-		lines := strings.Count(string(doc), "\n") + 1
-		for _, p := range ps {
-			if p.File != "f.json" || p.Line < 1 || p.Line > lines || p.Column < 1 {
-				t.Fatalf("problem at %s in a %d-line input: %s", p.InputPos, lines, p.Message)
-			}
-		}
+		mustPlaceInside(t, err, "f.json", doc)
 	})
 }
 
@@ -215,14 +210,22 @@ func FuzzParseCSV(f *testing.F) {
 			_ = in.Check(nil)
 			return
 		}
-		ps, ok := err.(certsum.InputProblems)
-		if !ok || len(ps) == 0 {
-			t.Fatalf("error %v (%T)", err, err)
-		}
-		for _, p := range ps {
-			if p.File != "identities.csv" || p.Line < 1 || p.Column < 1 {
-				t.Fatalf("problem at %s: %s", p.InputPos, p.Message)
-			}
-		}
+		mustPlaceInside(t, err, "identities.csv", doc)
 	})
+}
+
+// mustPlaceInside fails unless err is InputProblems, each at a line and column of doc, the
+// content of file.
+func mustPlaceInside(t *testing.T, err error, file string, doc []byte) {
+	t.Helper()
+	ps, ok := err.(certsum.InputProblems)
+	if !ok || len(ps) == 0 {
+		t.Fatalf("error %v (%T)", err, err)
+	}
+	lines := strings.Count(string(doc), "\n") + 1
+	for _, p := range ps {
+		if p.File != file || p.Line < 1 || p.Line > lines || p.Column < 1 {
+			t.Fatalf("problem at %s in a %d-line input: %s", p.InputPos, lines, p.Message)
+		}
+	}
 }

@@ -272,7 +272,10 @@ func TestAStaleIndexIsReloadedInTheBackground(t *testing.T) {
 	all := certsum.ListQuery{Limit: 250, Count: true}
 	list := func() certsum.Page[certsum.Certification] {
 		t.Helper()
-		p, err := m.ListCertifications(ctx, certsum.CertificationFilter{}, all)
+		// A read that waited for the held index load would fail here instead of hanging.
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		p, err := m.ListCertifications(lctx, certsum.CertificationFilter{}, all)
 		if err != nil {
 			t.Fatal(err)
 		}
