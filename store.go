@@ -132,7 +132,7 @@ type InventoryStore interface {
 	FindIdentity(ctx context.Context, idOrName string) (*Identity, error)
 	// CreateIdentity adds an identity. Errors: invalid, conflict (id taken).
 	CreateIdentity(ctx context.Context, id *Identity) error
-	// CountIdentities returns how many identities the inventory holds.
+	// CountIdentities returns how many identities the inventory holds (removed ones left out).
 	CountIdentities(ctx context.Context) (int, error)
 }
 
@@ -197,6 +197,7 @@ type Store interface {
 	SummaryStore
 	CampaignStore
 	InventoryStore
+	ImportStore
 	ClientStore
 	KeyStore
 	AdminStore

@@ -311,6 +311,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for _, m := range ms {
 		applied := false
+		// A migration that rebuilds a table others refer to asks for foreign keys off (its
+		// first line): SQLite can change such a table only by copying it. Every key is
+		// checked before the migration commits, so it cannot leave a dangling reference.
+		var setup []connSetup
+		fkOff := strings.HasPrefix(m.Body, foreignKeysOff)
+		if fkOff {
+			setup = append(setup, connSetup{before: []string{"PRAGMA foreign_keys = OFF"}, after: []string{"PRAGMA foreign_keys = ON"}})
+		}
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
@@ -322,11 +330,16 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.Body); err != nil {
 				return err
 			}
+			if fkOff {
+				if err := foreignKeyCheck(ctx, tx); err != nil {
+					return err
+				}
+			}
 			applied = true
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
 				m.Version, m.Name, certsum.NewTime(s.now()).String())
 			return err
-		})
+		}, setup...)
 		if err != nil {
 			return fmt.Errorf("apply migration %s: %w", m.Name, err)
 		}
@@ -335,6 +348,28 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// foreignKeysOff is the first line of a migration that runs with foreign keys off.
+const foreignKeysOff = "-- certsum: foreign keys off\n"
+
+// foreignKeyCheck fails when any foreign key of the database names a missing row.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("a row of %s refers to a missing row of %s", table, parent)
+	}
+	return rows.Err()
 }
 
 // translate is classify for this store's operations: it also records I/O faults, so that

@@ -100,10 +100,10 @@ func (c *Core[K]) CreateIdentity(ctx context.Context, id *certsum.Identity) erro
 	return nil
 }
 
-// CountIdentities returns how many identities the inventory holds.
+// CountIdentities returns how many identities the inventory holds (removed ones left out).
 func (c *Core[K]) CountIdentities(ctx context.Context) (int, error) {
 	var n int
-	if _, err := QueryRow(ctx, c.B.Read(), `SELECT COUNT(*) FROM identities`, nil, &n); err != nil {
+	if _, err := QueryRow(ctx, c.B.Read(), `SELECT COUNT(*) FROM identities WHERE deleted_at IS NULL`, nil, &n); err != nil {
 		return 0, fmt.Errorf("count identities: %w", c.B.Translate(err))
 	}
 	return n, nil

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t testing.TB) certsum.Store) {
 		{"Permissions", testPermissions},
 		{"Campaigns", testCampaigns},
 		{"Inventory", testInventory},
+		{"Import", testImport},
 		{"Clients", testClients},
 		{"SigningKeys", testSigningKeys},
 		{"Times", testTimes},

@@ -1,0 +1,73 @@
+-- The imported inventory (docs/import.md): the values an import keeps beside those the review
+-- views read, a content hash and a soft-removal time on every imported object, the
+-- assignments campaigns are generated from, and the inventory versions and import reports.
+-- hash is the content hash of the object as last imported (NULL for objects that no import
+-- wrote); deleted_at is when a snapshot import removed it (NULL while it is in the
+-- inventory). Removed objects stay, because past campaigns name them. An account can belong
+-- to no identity (an uncorrelated account).
+
+ALTER TABLE identities ADD COLUMN display_name text;
+ALTER TABLE identities ADD COLUMN status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive'));
+ALTER TABLE identities ADD COLUMN attributes jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE identities ADD COLUMN hash text;
+ALTER TABLE identities ADD COLUMN deleted_at timestamptz;
+
+ALTER TABLE sources ADD COLUMN authoritative boolean NOT NULL DEFAULT false;
+ALTER TABLE sources ADD COLUMN description text NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN hash text;
+ALTER TABLE sources ADD COLUMN deleted_at timestamptz;
+
+ALTER TABLE accounts ALTER COLUMN identity_id DROP NOT NULL;
+ALTER TABLE accounts ADD COLUMN attributes jsonb NOT NULL DEFAULT '{}';
+ALTER TABLE accounts ADD COLUMN hash text;
+ALTER TABLE accounts ADD COLUMN deleted_at timestamptz;
+CREATE INDEX accounts_source ON accounts(source_id);
+
+ALTER TABLE entitlements ADD COLUMN hash text;
+ALTER TABLE entitlements ADD COLUMN deleted_at timestamptz;
+CREATE INDEX entitlements_source ON entitlements(source_id);
+ALTER TABLE access_profiles ADD COLUMN hash text;
+ALTER TABLE access_profiles ADD COLUMN deleted_at timestamptz;
+ALTER TABLE roles ADD COLUMN hash text;
+ALTER TABLE roles ADD COLUMN deleted_at timestamptz;
+ALTER TABLE governance_groups ADD COLUMN hash text;
+ALTER TABLE governance_groups ADD COLUMN deleted_at timestamptz;
+
+-- Access an identity holds: a role or access profile assigned to it, or an entitlement held
+-- through one of its accounts (account_id is '' for roles and access profiles). source_id is
+-- the source of an entitlement or access profile (NULL for a role): a scoped snapshot removes
+-- the assignments of its sources only.
+CREATE TABLE assignments (
+	identity_id text COLLATE "C" NOT NULL REFERENCES identities(id) DEFERRABLE INITIALLY DEFERRED,
+	access_type text NOT NULL CHECK (access_type IN ('ROLE', 'ACCESS_PROFILE', 'ENTITLEMENT')),
+	access_id   text COLLATE "C" NOT NULL,
+	account_id  text COLLATE "C" NOT NULL DEFAULT '',
+	source_id   text COLLATE "C",
+	assigned    timestamptz,
+	end_date    timestamptz,
+	hash        text NOT NULL,
+	deleted_at  timestamptz,
+	PRIMARY KEY (identity_id, access_type, access_id, account_id)
+);
+CREATE INDEX assignments_access ON assignments(access_type, access_id);
+
+-- Every import that changed the inventory, numbered in order; campaigns name the version they
+-- were generated from. counts is the import's report counts.
+CREATE TABLE inventory_versions (
+	version   bigint PRIMARY KEY,
+	import_id text NOT NULL,
+	created   timestamptz NOT NULL,
+	counts    jsonb NOT NULL DEFAULT '{}'
+);
+
+-- The report of every import, kept for GET /certsum/v1/inventory/imports/{id}. report is the
+-- certsum.ImportReport.
+CREATE TABLE inventory_imports (
+	id      text COLLATE "C" PRIMARY KEY,
+	created timestamptz NOT NULL,
+	status  text NOT NULL,
+	report  jsonb NOT NULL
+);
+CREATE INDEX inventory_imports_created ON inventory_imports(created, id);
+
+ALTER TABLE campaigns ADD COLUMN inventory_version bigint;

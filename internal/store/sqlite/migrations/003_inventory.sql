@@ -1,0 +1,93 @@
+-- certsum: foreign keys off
+-- The imported inventory (docs/import.md): the values an import keeps beside those the review
+-- views read, a content hash and a soft-removal time on every imported object, the
+-- assignments campaigns are generated from, and the inventory versions and import reports.
+-- hash is the content hash of the object as last imported (NULL for objects that no import
+-- wrote); deleted_at is when a snapshot import removed it (NULL while it is in the
+-- inventory). Removed objects stay, because past campaigns name them.
+--
+-- The first line asks the migration runner to apply this file with foreign keys off and to
+-- check them all before it commits: accounts is rebuilt so that an account can belong to no
+-- identity (an uncorrelated account), and SQLite cannot drop a NOT NULL in place.
+
+ALTER TABLE identities ADD COLUMN display_name TEXT;
+ALTER TABLE identities ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive'));
+ALTER TABLE identities ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE identities ADD COLUMN hash TEXT;
+ALTER TABLE identities ADD COLUMN deleted_at TEXT;
+
+ALTER TABLE sources ADD COLUMN authoritative INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE sources ADD COLUMN hash TEXT;
+ALTER TABLE sources ADD COLUMN deleted_at TEXT;
+
+CREATE TABLE accounts_rebuilt (
+	id              TEXT PRIMARY KEY,
+	native_identity TEXT NOT NULL,
+	name            TEXT NOT NULL,
+	source_id       TEXT NOT NULL REFERENCES sources(id) DEFERRABLE INITIALLY DEFERRED,
+	identity_id     TEXT REFERENCES identities(id) DEFERRABLE INITIALLY DEFERRED,
+	disabled        INTEGER NOT NULL DEFAULT 0,
+	locked          INTEGER NOT NULL DEFAULT 0,
+	created         TEXT NOT NULL,
+	modified        TEXT NOT NULL,
+	usage_days      INTEGER NOT NULL DEFAULT -1, -- -1: unknown
+	attributes      TEXT NOT NULL DEFAULT '{}',
+	hash            TEXT,
+	deleted_at      TEXT
+);
+INSERT INTO accounts_rebuilt (id, native_identity, name, source_id, identity_id, disabled, locked, created, modified, usage_days)
+	SELECT id, native_identity, name, source_id, identity_id, disabled, locked, created, modified, usage_days FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_rebuilt RENAME TO accounts;
+CREATE INDEX accounts_identity_source ON accounts(identity_id, source_id);
+CREATE INDEX accounts_source ON accounts(source_id);
+
+ALTER TABLE entitlements ADD COLUMN hash TEXT;
+ALTER TABLE entitlements ADD COLUMN deleted_at TEXT;
+CREATE INDEX entitlements_source ON entitlements(source_id);
+ALTER TABLE access_profiles ADD COLUMN hash TEXT;
+ALTER TABLE access_profiles ADD COLUMN deleted_at TEXT;
+ALTER TABLE roles ADD COLUMN hash TEXT;
+ALTER TABLE roles ADD COLUMN deleted_at TEXT;
+ALTER TABLE governance_groups ADD COLUMN hash TEXT;
+ALTER TABLE governance_groups ADD COLUMN deleted_at TEXT;
+
+-- Access an identity holds: a role or access profile assigned to it, or an entitlement held
+-- through one of its accounts (account_id is '' for roles and access profiles). source_id is
+-- the source of an entitlement or access profile (NULL for a role): a scoped snapshot removes
+-- the assignments of its sources only.
+CREATE TABLE assignments (
+	identity_id TEXT NOT NULL REFERENCES identities(id) DEFERRABLE INITIALLY DEFERRED,
+	access_type TEXT NOT NULL CHECK (access_type IN ('ROLE', 'ACCESS_PROFILE', 'ENTITLEMENT')),
+	access_id   TEXT NOT NULL,
+	account_id  TEXT NOT NULL DEFAULT '',
+	source_id   TEXT,
+	assigned    TEXT,
+	end_date    TEXT,
+	hash        TEXT NOT NULL,
+	deleted_at  TEXT,
+	PRIMARY KEY (identity_id, access_type, access_id, account_id)
+) WITHOUT ROWID;
+CREATE INDEX assignments_access ON assignments(access_type, access_id);
+
+-- Every import that changed the inventory, numbered in order; campaigns name the version they
+-- were generated from. counts is the import's report counts as JSON.
+CREATE TABLE inventory_versions (
+	version   INTEGER PRIMARY KEY,
+	import_id TEXT NOT NULL,
+	created   TEXT NOT NULL,
+	counts    TEXT NOT NULL DEFAULT '{}'
+);
+
+-- The report of every import, kept for GET /certsum/v1/inventory/imports/{id}. report is the
+-- certsum.ImportReport as JSON.
+CREATE TABLE inventory_imports (
+	id      TEXT PRIMARY KEY,
+	created TEXT NOT NULL,
+	status  TEXT NOT NULL,
+	report  TEXT NOT NULL
+);
+CREATE INDEX inventory_imports_created ON inventory_imports(created, id);
+
+ALTER TABLE campaigns ADD COLUMN inventory_version INTEGER;
