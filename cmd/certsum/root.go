@@ -32,5 +32,6 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newKeysCmd(openStore))
 	root.AddCommand(newVerifyCmd(openStore))
 	root.AddCommand(newDemoCmd(openStore))
+	root.AddCommand(newImportCmd(openStore))
 	return root
 }

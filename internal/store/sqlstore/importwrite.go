@@ -147,6 +147,21 @@ func (w *importWriter) apply(ctx context.Context) error {
 	for _, ids := range p.write {
 		w.total += len(ids)
 	}
+	for _, x := range in.AccessProfiles {
+		if p.write[certsum.KindAccessProfile][x.ID] {
+			w.total += len(x.EntitlementIDs)
+		}
+	}
+	for _, x := range in.Roles {
+		if p.write[certsum.KindRole][x.ID] {
+			w.total += len(x.AccessProfileIDs) + len(x.EntitlementIDs)
+		}
+	}
+	for _, x := range in.GovernanceGroups {
+		if p.write[certsum.KindGovernanceGroup][x.ID] {
+			w.total += len(x.MemberIDs)
+		}
+	}
 	now := dl.TimeArg(w.now)
 	changed := func(kind, id string) bool { return p.write[kind][id] }
 
@@ -306,7 +321,6 @@ func (w *importWriter) replace(ctx context.Context, t table, col string, parents
 			return err
 		}
 	}
-	w.total += len(rows)
 	return w.upsert(ctx, t, rows)
 }
 

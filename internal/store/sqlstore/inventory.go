@@ -108,3 +108,21 @@ func (c *Core[K]) CountIdentities(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// LiveIdentities returns every identity that no import removed, in id order.
+func (c *Core[K]) LiveIdentities(ctx context.Context) ([]certsum.Identity, error) {
+	out := []certsum.Identity{}
+	err := Each(ctx, c.B.Read(), `SELECT id, name, COALESCE(email, ''), COALESCE(manager_id, '') FROM identities
+		WHERE deleted_at IS NULL ORDER BY id`, nil, func(rows Rows) error {
+		var x certsum.Identity
+		if err := rows.Scan(&x.ID, &x.Name, &x.Email, &x.ManagerID); err != nil {
+			return err
+		}
+		out = append(out, x)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list identities: %w", c.B.Translate(err))
+	}
+	return out, nil
+}
