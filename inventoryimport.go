@@ -185,6 +185,9 @@ type ImportStore interface {
 	GetImportReport(ctx context.Context, id string) (*ImportReport, error)
 	// InventoryVersion returns the newest inventory version, 0 before the first import.
 	InventoryVersion(ctx context.Context) (int64, error)
+	// LiveIdentities returns every identity that no import removed (id, name, email,
+	// manager), in id order: what a c1z import correlates accounts with.
+	LiveIdentities(ctx context.Context) ([]Identity, error)
 }
 
 // EffectiveMode is the input's mode, snapshot when unset.

@@ -132,9 +132,6 @@ type InventoryStore interface {
 	FindIdentity(ctx context.Context, idOrName string) (*Identity, error)
 	// CreateIdentity adds an identity. Errors: invalid, conflict (id taken).
 	CreateIdentity(ctx context.Context, id *Identity) error
-	// LiveIdentities returns every identity that no import removed (id, name, email,
-	// manager), in id order.
-	LiveIdentities(ctx context.Context) ([]Identity, error)
 	// CountIdentities returns how many identities the inventory holds (removed ones left out).
 	CountIdentities(ctx context.Context) (int, error)
 }

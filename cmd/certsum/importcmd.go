@@ -21,8 +21,8 @@ type importFlags struct {
 	dryRun, merge bool
 	output        string
 	scope         []string
-	c1z                    inventory.C1ZOptions
-	mapping                string
+	c1z           inventory.C1ZOptions
+	mapping       string
 }
 
 // newImportCmd is `certsum import PATH`: read an inventory (a JSON document, a directory of

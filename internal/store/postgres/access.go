@@ -14,6 +14,7 @@ import (
 type dialect struct{}
 
 func (dialect) Param(n int) string                   { return "$" + strconv.Itoa(n) }
+func (dialect) OrderedParam(n int) string            { return "$" + strconv.Itoa(n) }
 func (dialect) AnyOf(column, ph string) string       { return column + " = ANY(" + ph + ")" }
 func (dialect) IDs(ids []string) any                 { return ids }
 func (dialect) JSONArrayLength(column string) string { return "jsonb_array_length(" + column + ")" }

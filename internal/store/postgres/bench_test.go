@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/demo"
 	"github.com/certsum/certsum/internal/store/storetest"
 )
@@ -154,4 +155,10 @@ func BenchmarkDecide250(b *testing.B) {
 	}
 	defer rows.Close()
 	x.Decide250(b, storetest.ScanDecisions(b, rows))
+}
+
+// BenchmarkImport imports a million assignments over 100,000 identities into a fresh
+// schema (storetest.BenchImport).
+func BenchmarkImport(b *testing.B) {
+	storetest.BenchImport(b, func(t testing.TB) certsum.Store { return mustOpen(t, Options{}) })
 }

@@ -14,7 +14,8 @@ import (
 // array argument, times as text, JSON as text.
 type dialect struct{}
 
-func (dialect) Param(n int) string { return "?" + strconv.Itoa(n) }
+func (dialect) Param(n int) string      { return "?" + strconv.Itoa(n) }
+func (dialect) OrderedParam(int) string { return "?" }
 func (dialect) AnyOf(column, ph string) string {
 	return column + " IN (SELECT value FROM json_each(" + ph + "))"
 }

@@ -232,3 +232,15 @@ func BenchmarkChangeMark(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkImport imports a million assignments over 100,000 identities into a fresh
+// database file (storetest.BenchImport).
+func BenchmarkImport(b *testing.B) {
+	storetest.BenchImport(b, func(t testing.TB) certsum.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "import.db"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -46,6 +46,10 @@ func QueryRow(ctx context.Context, q Querier, stmt string, args []any, dest ...a
 type Dialect interface {
 	// Param returns the text of the n-th (1-based) statement parameter.
 	Param(n int) string
+	// OrderedParam is Param for statements that use each parameter once, in order: SQLite
+	// binds plain ? placeholders without the name lookup that makes numbered ones slow in
+	// statements with thousands of parameters.
+	OrderedParam(n int) string
 	// AnyOf returns a condition that column is one of the ids passed (through IDs) as the
 	// argument of placeholder ph.
 	AnyOf(column, ph string) string

@@ -95,7 +95,14 @@ func (w *importWriter) insertSQL(t table, n int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + Params(w.dl, 1+i*len(t.cols), len(t.cols)) + ")")
+		b.WriteByte('(')
+		for j := range t.cols {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(w.dl.OrderedParam(1 + i*len(t.cols) + j))
+		}
+		b.WriteByte(')')
 	}
 	if len(t.key) == 0 {
 		return b.String()

@@ -6,8 +6,10 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/inventory"
 	"github.com/certsum/certsum/query"
 )
 
@@ -221,4 +223,39 @@ func (x Bench) Decide250(b *testing.B, items []certsum.AccessReviewItem) {
 		_, err := x.Store.Decide(context.Background(), x.Cert, "bench", body)
 		return err
 	})
+}
+
+// BenchImport imports inventory.Synthetic(BenchIdentities(), 10) — a million assignments
+// over 100,000 identities by default — into a fresh store per operation, then imports it
+// again unchanged, reporting that second import as reimport-s.
+//
+//	go test -run '^$' -bench Import -benchtime 1x ./internal/store/sqlite/
+func BenchImport(b *testing.B, newStore func(testing.TB) certsum.Store) {
+	ctx := context.Background()
+	n := BenchIdentities()
+	var reimport time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st := newStore(b)
+		in := inventory.Synthetic(n, 10, BenchSeed)
+		again := inventory.Synthetic(n, 10, BenchSeed)
+		b.ReportMetric(float64(len(in.Assignments)), "assignments")
+		b.StartTimer()
+		r, err := st.ImportInventory(ctx, in, certsum.ImportOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !r.Changed {
+			b.Fatal("the first import changed nothing")
+		}
+		b.StopTimer()
+		start := time.Now()
+		r, err = st.ImportInventory(ctx, again, certsum.ImportOptions{})
+		if err != nil || r.Changed {
+			b.Fatalf("the repeated import: changed %v, err %v", r != nil && r.Changed, err)
+		}
+		reimport += time.Since(start)
+		_ = st.Close()
+	}
+	b.ReportMetric(reimport.Seconds()/float64(b.N), "reimport-s")
 }
