@@ -128,8 +128,15 @@ type ImportReport struct {
 // NewImportReport starts the report of an import of in with opts at now: its effective
 // mode and scope, empty counts for every kind.
 func NewImportReport(in *InventoryInput, opts ImportOptions, now Time) *ImportReport {
-	r := &ImportReport{ID: opts.ID, Status: ImportRunning, Source: opts.Source, Mode: in.EffectiveMode(),
-		DryRun: opts.DryRun, Scope: in.ScopeSources(), Created: now, Counts: map[string]ImportCounts{},
+	mode, scope := in.EffectiveMode(), in.ScopeSources()
+	if opts.Mode != "" {
+		mode = opts.Mode
+	}
+	if len(opts.ScopeSourceIDs) > 0 {
+		scope = opts.ScopeSourceIDs
+	}
+	r := &ImportReport{ID: opts.ID, Status: ImportRunning, Source: opts.Source, Mode: mode,
+		DryRun: opts.DryRun, Scope: scope, Created: now, Counts: map[string]ImportCounts{},
 		Changes: []ImportChange{}, Problems: InputProblems{}}
 	if r.ID == "" {
 		r.ID = NewID()

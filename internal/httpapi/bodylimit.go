@@ -47,12 +47,16 @@ func limitBody(ew *errorWriter) func(http.Handler) http.Handler {
 			}
 			body := r.Body
 			defer drain(body)
-			if r.ContentLength > maxBodyBytes {
+			limit := int64(maxBodyBytes)
+			if r.URL.Path == importsPath {
+				limit = maxImportBytes // an inventory is as large as the organisation
+			}
+			if r.ContentLength > limit {
 				drain(body)
 				ew.write(w, r, tooLarge())
 				return
 			}
-			r.Body = http.MaxBytesReader(w, body, maxBodyBytes)
+			r.Body = http.MaxBytesReader(w, body, limit)
 			next.ServeHTTP(w, r)
 		})
 	}

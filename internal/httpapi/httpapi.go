@@ -116,8 +116,17 @@ func New(opts Options) http.Handler {
 	}
 	v2024 = opts.Auth.Authenticate(v2024)
 
+	// /certsum/v1: certsum's administration routes, behind the same verification and rate
+	// limit, each gated by user level.
+	var admin = s.adminMux()
+	if opts.Limiter != nil {
+		admin = ratelimit.Middleware(opts.Limiter, rateLimitKey)(admin)
+	}
+	admin = opts.Auth.Authenticate(admin)
+
 	root := http.NewServeMux()
 	root.Handle(Prefix+"/", v2024)
+	root.Handle(AdminPrefix+"/", admin)
 	// The token endpoint answers in RFC 6749 form, methods included, and limits token
 	// requests per client id itself; the JWKS document is public.
 	root.Handle("/oauth/token", opts.Auth.TokenHandler())

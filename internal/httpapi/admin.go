@@ -1,0 +1,258 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/inventory"
+)
+
+// AdminPrefix is the path prefix of certsum's own administration routes, outside the
+// SailPoint paths.
+const AdminPrefix = "/certsum/v1"
+
+// importsPath is where inventories are imported; its bodies may be as large as an input.
+const importsPath = AdminPrefix + "/inventory/imports"
+
+// adminRoute is one administration operation: method, pattern below AdminPrefix, the user
+// levels of which the caller needs one, and the handler.
+type adminRoute struct {
+	method  string
+	pattern string
+	levels  []string
+	h       handlerFunc
+}
+
+// adminRoutes lists certsum's administration operations.
+func (s *server) adminRoutes() []adminRoute {
+	org := []string{certsum.LevelOrgAdmin}
+	return []adminRoute{
+		{"POST", "/inventory/imports", org, s.postImport},
+		{"GET", "/inventory/imports/{id}", org, s.getImport},
+	}
+}
+
+// requireLevel is the administration routes' gate: a personal access token of a user with
+// one of the levels.
+func requireLevel(ew *errorWriter, levels ...string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, ok := auth.PrincipalFrom(r.Context())
+			if !ok {
+				ew.write(w, r, certsum.Errorf(certsum.CodeUnauthenticated, "JWT validation failed: no bearer token"))
+				return
+			}
+			noteClient(r.Context(), p.ClientID)
+			if !p.HasUser() {
+				ew.write(w, r, certsum.Errorf(certsum.CodeForbidden,
+					"this operation needs a token with user context (a personal access token); client %s has none", p.ClientID))
+				return
+			}
+			if !slices.ContainsFunc(levels, func(l string) bool { return slices.Contains(p.Levels, l) }) {
+				ew.write(w, r, certsum.Errorf(certsum.CodeForbidden,
+					"identity %s lacks the level this operation needs: one of %s", p.IdentityID, strings.Join(levels, ", ")))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// adminMux serves the administration routes; wrong methods get 405 and unknown paths 404.
+func (s *server) adminMux() http.Handler {
+	mux := http.NewServeMux()
+	byPattern := map[string]map[string]http.Handler{}
+	var patterns []string
+	for _, rt := range s.adminRoutes() {
+		if byPattern[rt.pattern] == nil {
+			byPattern[rt.pattern] = map[string]http.Handler{}
+			patterns = append(patterns, rt.pattern)
+		}
+		byPattern[rt.pattern][rt.method] = requireLevel(s.ew, rt.levels...)(s.ew.adapt(rt.h))
+	}
+	for _, p := range patterns {
+		mux.Handle(AdminPrefix+p, methods(s.ew, byPattern[p]))
+	}
+	mux.Handle(AdminPrefix+"/", notFound(s.ew))
+	return mux
+}
+
+// postImport accepts an inventory — a JSON document (application/json), or CSV files or one
+// .c1z file as multipart/form-data — parses it, and imports it in the background. It
+// answers 202 with the RUNNING report, whose id GET …/imports/{id} follows. Query
+// parameters: dryRun, mode (snapshot or merge), scopeSourceId (repeatable), and for a .c1z
+// sourceId, sourceName, sourceOwner. A body that does not parse is refused at once (400,
+// each problem a message with its position).
+func (s *server) postImport(w http.ResponseWriter, r *http.Request) error {
+	q := queryValues(r)
+	opts := certsum.ImportOptions{DryRun: q.Get("dryRun") == "true", ScopeSourceIDs: q["scopeSourceId"]}
+	switch d := q.Get("dryRun"); d {
+	case "", "true", "false":
+	default:
+		return certsum.Invalidf("dryRun", "dryRun must be true or false, not %q", d)
+	}
+	switch m := certsum.ImportMode(q.Get("mode")); m {
+	case "", certsum.ImportSnapshot, certsum.ImportMerge:
+		opts.Mode = m
+	default:
+		return certsum.Invalidf("mode", "mode must be snapshot or merge, not %q", m)
+	}
+	in, source, err := s.readImport(r, inventory.C1ZOptions{SourceID: q.Get("sourceId"), SourceName: q.Get("sourceName"),
+		SourceOwner: q.Get("sourceOwner")})
+	var problems certsum.InputProblems
+	if errors.As(err, &problems) {
+		return asContent(&certsum.Error{Code: certsum.CodeInvalid, Message: problems.Error(), Cause: problems})
+	}
+	if err != nil {
+		return err
+	}
+	opts.Source = source
+	opts.ID = certsum.NewID()
+	running := certsum.NewImportReport(in, opts, certsum.NewTime(s.now()))
+	if err := s.store.SaveImportReport(r.Context(), running); err != nil {
+		return err
+	}
+	// The import outlives the request; its outcome is the kept report.
+	go func() {
+		ctx := context.WithoutCancel(r.Context())
+		if _, err := s.store.ImportInventory(ctx, in, opts); err != nil && certsum.ErrorCode(err) != certsum.CodeInvalid {
+			s.logger.Error("inventory import failed", "import", opts.ID, "err", err)
+		}
+	}()
+	w.Header().Set("Location", importsPath+"/"+running.ID)
+	return writeJSON(w, http.StatusAccepted, running, -1)
+}
+
+// getImport returns an import's report.
+func (s *server) getImport(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.store.GetImportReport(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep, -1)
+}
+
+// readImport reads the body of an import: a JSON document, or a multipart form of CSV files
+// (an inventory directory) or one .c1z file. It returns the input and a description of it.
+func (s *server) readImport(r *http.Request, c1z inventory.C1ZOptions) (*certsum.InventoryInput, string, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		mt = ""
+	}
+	switch mt {
+	case "application/json":
+		in, err := inventory.ParseJSON(r.Body, "request body")
+		if isTooLarge(err) {
+			return nil, "", importTooLarge()
+		}
+		return in, "request body (JSON)", err
+	case "multipart/form-data":
+		return s.readMultipartImport(r, params["boundary"], c1z)
+	}
+	shown := r.Header.Get("Content-Type")
+	if shown == "" {
+		shown = "none"
+	}
+	return nil, "", &statusError{http.StatusUnsupportedMediaType, detailUnsupported,
+		fmt.Sprintf("an inventory is sent as application/json or multipart/form-data (CSV files or one .c1z file), not %s", shown)}
+}
+
+// readMultipartImport saves the parts' files into a temporary directory and reads them as
+// an inventory directory, or as the one .c1z file among them.
+func (s *server) readMultipartImport(r *http.Request, boundary string, c1z inventory.C1ZOptions) (*certsum.InventoryInput, string, error) {
+	if boundary == "" {
+		return nil, "", asContent(certsum.Invalidf("", "the multipart body has no boundary"))
+	}
+	dir, err := os.MkdirTemp("", "certsum-import-*")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(dir)
+	mr := multipart.NewReader(r.Body, boundary)
+	var names []string
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if isTooLarge(err) {
+			return nil, "", importTooLarge()
+		}
+		if err != nil {
+			return nil, "", asContent(certsum.Invalidf("", "the multipart body is malformed: %v", err))
+		}
+		name := filepath.Base(part.FileName())
+		if part.FileName() == "" || name == "." || name == string(filepath.Separator) || strings.HasPrefix(name, ".") {
+			_ = part.Close()
+			return nil, "", asContent(certsum.Invalidf("", "every part must be a file with a name (field %q has none)", part.FormName()))
+		}
+		if slices.Contains(names, name) {
+			return nil, "", asContent(certsum.Invalidf("", "the file %s is sent twice", name))
+		}
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, "", err
+		}
+		_, err = io.Copy(f, part)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if isTooLarge(err) {
+			return nil, "", importTooLarge()
+		}
+		if err != nil {
+			return nil, "", asContent(certsum.Invalidf("", "reading %s: %v", name, err))
+		}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return nil, "", asContent(certsum.Invalidf("", "the multipart body holds no file"))
+	}
+	path := dir
+	if len(names) == 1 {
+		if f, err := inventory.Detect(filepath.Join(dir, names[0])); err == nil && f == inventory.FormatC1Z {
+			path = filepath.Join(dir, names[0])
+		}
+	}
+	if path == dir && (c1z.SourceID != "" || c1z.SourceOwner != "") {
+		return nil, "", certsum.Invalidf("sourceId", "sourceId and sourceOwner are for a .c1z file")
+	}
+	if path != dir {
+		ids, err := s.store.LiveIdentities(r.Context())
+		if err != nil {
+			return nil, "", err
+		}
+		c1z.Correlate = inventory.NewCorrelation(ids, nil).Identity
+		if c1z.SourceName == "" {
+			c1z.SourceName = names[0]
+		}
+		if !certsum.ValidInputID(c1z.SourceID) {
+			return nil, "", certsum.Invalidf("sourceId", "a .c1z import needs the query parameter sourceId: 1 to 255 of A-Z a-z 0-9 . _ ~ : @ + -")
+		}
+	}
+	in, _, err := inventory.Read(r.Context(), path, c1z)
+	var problems certsum.InputProblems
+	if err != nil && !errors.As(err, &problems) {
+		return nil, "", asContent(certsum.Invalidf("", "%v", strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")))
+	}
+	return in, "request body (" + strings.Join(names, ", ") + ")", err
+}
+
+// maxImportBytes bounds the body of an import: the largest input the parsers read.
+const maxImportBytes = inventory.MaxInputBytes
+
+func importTooLarge() error {
+	return &statusError{http.StatusRequestEntityTooLarge, detailTooLarge,
+		fmt.Sprintf("the inventory exceeds %d bytes", maxImportBytes)}
+}

@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certsum/certsum"
+)
+
+// importExample is docs/import/example.json.
+func importExample(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "import", "example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// waitImport polls an import's report until it is no longer RUNNING.
+func waitImport(t *testing.T, e *env, token, id string) certsum.ImportReport {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var r certsum.ImportReport
+		e.do("GET", importsPath+"/"+id, token, nil).mustStatus(t, 200).decode(t, &r)
+		if r.Status != certsum.ImportRunning {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import %s still RUNNING after 30 s", id)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestImportRouteAcceptsJSONAndKeepsTheReport(t *testing.T) {
+	e := mustEnv(t, fixtureDataset(), envOptions{})
+	admin := e.mustToken(idAdmin, []string{certsum.LevelOrgAdmin})
+
+	var running certsum.ImportReport
+	res := e.do("POST", importsPath+"?mode=merge", admin, importExample(t)).mustStatus(t, http.StatusAccepted)
+	res.decode(t, &running)
+	if running.Status != certsum.ImportRunning || running.Mode != certsum.ImportMerge || res.header.Get("Location") != importsPath+"/"+running.ID {
+		t.Fatalf("202 body %s, Location %q", res.body, res.header.Get("Location"))
+	}
+	done := waitImport(t, e, admin, running.ID)
+	if done.Status != certsum.ImportSucceeded || !done.Changed || done.Counts[certsum.KindIdentity].Created != 3 {
+		t.Fatalf("report = %+v, want SUCCEEDED with 3 identities created", done)
+	}
+
+	// A dry run of the same document changes nothing.
+	e.do("POST", importsPath+"?dryRun=true&mode=merge", admin, importExample(t)).mustStatus(t, http.StatusAccepted).decode(t, &running)
+	if r := waitImport(t, e, admin, running.ID); r.Status != certsum.ImportSucceeded || r.Changed || !r.DryRun {
+		t.Errorf("dry-run report = %+v, want SUCCEEDED, unchanged, dry run", r)
+	}
+}
+
+func TestImportRouteRefusesBadInputWithPositions(t *testing.T) {
+	e := mustEnv(t, fixtureDataset(), envOptions{})
+	admin := e.mustToken(idAdmin, []string{certsum.LevelOrgAdmin})
+
+	// Malformed JSON: refused at once, the position in the message.
+	e.do("POST", importsPath, admin, `{"formatVersion": 1, "identities": [{"id": "a", "nmae": "x"}]}`).
+		mustError(t, 400, "400.1 Bad Request Content", `request body:1:`)
+
+	// Well-formed but inconsistent: accepted, then REFUSED with the problem's place.
+	body := `{"formatVersion": 1, "mode": "merge",
+  "identities": [{"id": "zed", "name": "zed", "managerId": "nobody"}]}`
+	var running certsum.ImportReport
+	e.do("POST", importsPath, admin, body).mustStatus(t, http.StatusAccepted).decode(t, &running)
+	r := waitImport(t, e, admin, running.ID)
+	if r.Status != certsum.ImportRefused || len(r.Problems) != 1 || r.Problems[0].Line != 2 ||
+		!strings.Contains(r.Problems[0].Message, `managerId "nobody" names no identity`) {
+		t.Fatalf("report = %+v, want REFUSED with one problem on line 2", r)
+	}
+
+	e.do("POST", importsPath+"?mode=mirror", admin, body).mustError(t, 400, "400.1.3 Illegal value", "mode must be snapshot or merge")
+	e.do("GET", importsPath+"/nope", admin, nil).mustStatus(t, 404)
+}
+
+func TestImportRouteIsForOrgAdminsOnly(t *testing.T) {
+	e := mustEnv(t, fixtureDataset(), envOptions{})
+	certAdmin := e.mustToken(idAdmin, []string{certsum.LevelCertAdmin})
+	apiClient := e.mustToken("", nil)
+	e.do("POST", importsPath, certAdmin, importExample(t)).mustError(t, 403, "403 Forbidden", "lacks the level")
+	e.do("POST", importsPath, apiClient, importExample(t)).mustError(t, 403, "403 Forbidden", "user context")
+	e.do("POST", importsPath, "", importExample(t)).mustStatus(t, 401)
+}
+
+func TestImportRouteAcceptsCSVFilesAsMultipart(t *testing.T) {
+	e := mustEnv(t, fixtureDataset(), envOptions{})
+	admin := e.mustToken(idAdmin, []string{certsum.LevelOrgAdmin})
+	dir := filepath.Join("..", "..", "docs", "import", "example")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, en := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, en.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw, err := mw.CreateFormFile("file", en.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(b)
+	}
+	mw.Close()
+	req := httptest.NewRequest("POST", importsPath+"?mode=merge", &buf)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	res := &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	var running certsum.ImportReport
+	res.mustStatus(t, http.StatusAccepted).decode(t, &running)
+	r := waitImport(t, e, admin, running.ID)
+	if r.Status != certsum.ImportSucceeded || r.Counts[certsum.KindAssignment].Created != 4 {
+		t.Fatalf("report = %+v, want SUCCEEDED with 4 assignments", r)
+	}
+	// Unsupported media type.
+	req = httptest.NewRequest("POST", importsPath, strings.NewReader("id,name\n"))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Content-Type", "text/csv")
+	rec = httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnsupportedMediaType {
+		t.Errorf("text/csv: status %d, want 415", rec.Code)
+	}
+}
