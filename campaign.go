@@ -1,5 +1,11 @@
 package certsum
 
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
 // CampaignType is the kind of a campaign.
 type CampaignType string
 
@@ -94,7 +100,13 @@ type Campaign struct {
 	Filter                      *CampaignFilterRef       `json:"filter,omitempty"`
 	SunsetCommentsRequired      bool                     `json:"sunsetCommentsRequired"`
 	SourceOwnerCampaignInfo     *SourceOwnerCampaignInfo `json:"sourceOwnerCampaignInfo,omitempty"`
+	SearchCampaignInfo          *SearchCampaignInfo      `json:"searchCampaignInfo,omitempty"`
 	MandatoryCommentRequirement CommentRequirement       `json:"mandatoryCommentRequirement"`
+
+	// OwnerID is the identity that created the campaign: it reviews what has no other
+	// reviewer. InventoryVersion is the inventory version the campaign was generated from.
+	OwnerID          string `json:"-"`
+	InventoryVersion int64  `json:"-"`
 }
 
 // SlimCampaign is the spec's SlimCampaign (detail=SLIM).
@@ -144,4 +156,213 @@ func (c *Campaign) Ref() CampaignReference {
 		ID: c.ID, Name: c.Name, Type: TypeCampaign, CampaignType: c.Type, Description: c.Description,
 		CorrelatedStatus: c.CorrelatedStatus, MandatoryCommentRequirement: c.MandatoryCommentRequirement,
 	}
+}
+
+// SearchCampaignInfo is Campaign.searchCampaignInfo: who a SEARCH campaign reviews and who
+// reviews them.
+type SearchCampaignInfo struct {
+	Type              SearchType         `json:"type"`
+	Description       *string            `json:"description"`
+	Reviewer          *SearchReviewer    `json:"reviewer"`
+	Query             *string            `json:"query"`
+	IdentityIDs       []string           `json:"identityIds"`
+	AccessConstraints []AccessConstraint `json:"accessConstraints"`
+}
+
+// SearchType is searchCampaignInfo.type.
+type SearchType string
+
+// Search campaign types.
+const (
+	SearchIdentity SearchType = "IDENTITY" // all access of the selected identities
+	SearchAccess   SearchType = "ACCESS"   // chosen access, from the identities that hold it
+)
+
+// SearchReviewer is searchCampaignInfo.reviewer: one reviewer of every certification.
+type SearchReviewer struct {
+	Type DtoType `json:"type"` // IDENTITY or GOVERNANCE_GROUP
+	ID   string  `json:"id"`
+	Name *string `json:"name"`
+}
+
+// AccessConstraint narrows a SEARCH campaign to access of one type: all of it, or the
+// selected ids.
+type AccessConstraint struct {
+	Type     DtoType  `json:"type"` // ENTITLEMENT, ACCESS_PROFILE or ROLE
+	IDs      []string `json:"ids,omitempty"`
+	Operator string   `json:"operator"` // ALL or SELECTED
+}
+
+// Access constraint operators.
+const (
+	ConstraintAll      = "ALL"
+	ConstraintSelected = "SELECTED"
+)
+
+// Limits of a campaign request.
+const (
+	MaxCampaignName       = 255
+	MaxSearchIdentities   = 10000
+	MaxAccessConstraints  = 1000
+	MaxConstraintIDs      = 1000
+	MaxSourceOwnerSources = 1000
+)
+
+// CheckNew applies the rules of a campaign about to be created (createCampaign): the
+// required values, the types certsum generates (MANAGER, SOURCE_OWNER, SEARCH), and each
+// type's settings. It fills the defaults (CORRELATED, NO_DECISIONS). Errors: invalid,
+// naming the field.
+func (c *Campaign) CheckNew(now Time) error {
+	if strings.TrimSpace(c.Name) == "" {
+		return Invalidf("name", "name is required")
+	}
+	if utf8.RuneCountInString(c.Name) > MaxCampaignName {
+		return Invalidf("name", "name is longer than %d characters", MaxCampaignName)
+	}
+	if c.Description != nil && utf8.RuneCountInString(*c.Description) > MaxTextLength {
+		return Invalidf("description", "description is longer than %d characters", MaxTextLength)
+	}
+	if c.Deadline != nil && !c.Deadline.After(now.Time) {
+		return Invalidf("deadline", "deadline %s is not in the future", c.Deadline)
+	}
+	switch c.MandatoryCommentRequirement {
+	case "":
+		c.MandatoryCommentRequirement = CommentsNone
+	case CommentsAll, CommentsRevokeOnly, CommentsNone:
+	default:
+		return Invalidf("mandatoryCommentRequirement", "mandatoryCommentRequirement %q is not ALL_DECISIONS, REVOKE_ONLY_DECISIONS or NO_DECISIONS", c.MandatoryCommentRequirement)
+	}
+	switch c.CorrelatedStatus {
+	case "":
+		c.CorrelatedStatus = Correlated
+	case Correlated:
+	case Uncorrelated:
+		return Invalidf("correlatedStatus", "certsum generates CORRELATED campaigns only; UNCORRELATED source-owner campaigns are not supported")
+	default:
+		return Invalidf("correlatedStatus", "correlatedStatus %q is not CORRELATED or UNCORRELATED", c.CorrelatedStatus)
+	}
+	if c.Filter != nil {
+		return Invalidf("filter", "campaign filters are not supported by this certsum; remove filter")
+	}
+	switch c.Type {
+	case CampaignManager:
+		if c.SourceOwnerCampaignInfo != nil || c.SearchCampaignInfo != nil {
+			return Invalidf("type", "a MANAGER campaign takes neither sourceOwnerCampaignInfo nor searchCampaignInfo")
+		}
+	case CampaignSourceOwner:
+		if c.SearchCampaignInfo != nil {
+			return Invalidf("searchCampaignInfo", "a SOURCE_OWNER campaign takes no searchCampaignInfo")
+		}
+		if c.SourceOwnerCampaignInfo == nil {
+			c.SourceOwnerCampaignInfo = &SourceOwnerCampaignInfo{SourceIDs: []string{}}
+		}
+		if len(c.SourceOwnerCampaignInfo.SourceIDs) > MaxSourceOwnerSources {
+			return Invalidf("sourceOwnerCampaignInfo.sourceIds", "sourceIds lists more than %d sources", MaxSourceOwnerSources)
+		}
+		if c.SourceOwnerCampaignInfo.SourceIDs == nil {
+			c.SourceOwnerCampaignInfo.SourceIDs = []string{}
+		}
+		if d := FirstRepeat(c.SourceOwnerCampaignInfo.SourceIDs); d != "" {
+			return Invalidf("sourceOwnerCampaignInfo.sourceIds", "source %q is listed twice", d)
+		}
+	case CampaignSearch:
+		if c.SourceOwnerCampaignInfo != nil {
+			return Invalidf("sourceOwnerCampaignInfo", "a SEARCH campaign takes no sourceOwnerCampaignInfo")
+		}
+		if err := c.SearchCampaignInfo.check(); err != nil {
+			return err
+		}
+	case CampaignRoleComposition, CampaignMachineAccount:
+		return Invalidf("type", "certsum does not generate %s campaigns; it generates MANAGER, SOURCE_OWNER and SEARCH campaigns", c.Type)
+	case "":
+		return Invalidf("type", "type is required")
+	default:
+		return Invalidf("type", "type %q is not MANAGER, SOURCE_OWNER, SEARCH, ROLE_COMPOSITION or MACHINE_ACCOUNT", c.Type)
+	}
+	return nil
+}
+
+// check applies the rules of a SEARCH campaign's settings.
+func (s *SearchCampaignInfo) check() error {
+	if s == nil {
+		return Invalidf("searchCampaignInfo", "a SEARCH campaign needs searchCampaignInfo")
+	}
+	switch s.Type {
+	case SearchIdentity, SearchAccess:
+	case "":
+		return Invalidf("searchCampaignInfo.type", "searchCampaignInfo.type is required")
+	default:
+		return Invalidf("searchCampaignInfo.type", "searchCampaignInfo.type %q is not IDENTITY or ACCESS", s.Type)
+	}
+	hasQuery := s.Query != nil && strings.TrimSpace(*s.Query) != ""
+	switch {
+	case hasQuery && s.IdentityIDs != nil:
+		return Invalidf("searchCampaignInfo", "searchCampaignInfo takes query or identityIds, not both")
+	case hasQuery:
+		return Invalidf("searchCampaignInfo.query", "search queries are not supported by this certsum; select the identities with identityIds")
+	case len(s.IdentityIDs) == 0:
+		return Invalidf("searchCampaignInfo.identityIds", "searchCampaignInfo needs identityIds (or a query)")
+	case len(s.IdentityIDs) > MaxSearchIdentities:
+		return Invalidf("searchCampaignInfo.identityIds", "identityIds lists more than %d identities", MaxSearchIdentities)
+	}
+	if d := FirstRepeat(s.IdentityIDs); d != "" {
+		return Invalidf("searchCampaignInfo.identityIds", "identity %q is listed twice", d)
+	}
+	if len(s.AccessConstraints) > MaxAccessConstraints {
+		return Invalidf("searchCampaignInfo.accessConstraints", "accessConstraints lists more than %d constraints", MaxAccessConstraints)
+	}
+	if s.Type == SearchAccess && len(s.AccessConstraints) == 0 {
+		return Invalidf("searchCampaignInfo.accessConstraints", "an ACCESS search campaign needs accessConstraints naming the access to review")
+	}
+	seen := map[DtoType]bool{}
+	for i, a := range s.AccessConstraints {
+		field := fmt.Sprintf("searchCampaignInfo.accessConstraints[%d]", i)
+		switch a.Type {
+		case TypeEntitlement, TypeAccessProfile, TypeRole:
+		default:
+			return Invalidf(field+".type", "access constraint type %q is not ENTITLEMENT, ACCESS_PROFILE or ROLE", a.Type)
+		}
+		if seen[a.Type] {
+			return Invalidf(field+".type", "two access constraints are of type %s", a.Type)
+		}
+		seen[a.Type] = true
+		switch a.Operator {
+		case ConstraintAll:
+			if len(a.IDs) > 0 {
+				return Invalidf(field+".ids", "ids are given only with the operator SELECTED")
+			}
+		case ConstraintSelected:
+			if len(a.IDs) == 0 {
+				return Invalidf(field+".ids", "the operator SELECTED needs ids")
+			}
+			if len(a.IDs) > MaxConstraintIDs {
+				return Invalidf(field+".ids", "ids lists more than %d ids", MaxConstraintIDs)
+			}
+		default:
+			return Invalidf(field+".operator", "operator %q is not ALL or SELECTED", a.Operator)
+		}
+	}
+	if r := s.Reviewer; r != nil {
+		if r.Type != TypeIdentity && r.Type != TypeGovernanceGroup {
+			return Invalidf("searchCampaignInfo.reviewer.type", "reviewer type %q is not IDENTITY or GOVERNANCE_GROUP", r.Type)
+		}
+		if r.ID == "" {
+			return Invalidf("searchCampaignInfo.reviewer.id", "reviewer id is required")
+		}
+	}
+	if s.AccessConstraints == nil {
+		s.AccessConstraints = []AccessConstraint{}
+	}
+	return nil
+}
+
+// Constrains returns the constraint on access of type t and whether there is one; a SEARCH
+// campaign with constraints reviews only the access they name.
+func (s *SearchCampaignInfo) Constrains(t DtoType) (AccessConstraint, bool) {
+	for _, a := range s.AccessConstraints {
+		if a.Type == t {
+			return a, true
+		}
+	}
+	return AccessConstraint{}, false
 }

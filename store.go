@@ -123,6 +123,29 @@ type CampaignStore interface {
 	GetCampaign(ctx context.Context, id string) (*Campaign, error)
 	// ListCampaigns lists campaigns (CampaignSchema).
 	ListCampaigns(ctx context.Context, q ListQuery) (Page[Campaign], error)
+	// CreateCampaign stores a new campaign, PENDING, owned by identity owner (who reviews
+	// what has no other reviewer), and sets its id, status and times. Errors: invalid
+	// (Campaign.CheckNew), reference (an identity, source or reviewer it names is not in the
+	// inventory).
+	CreateCampaign(ctx context.Context, k *Campaign, owner string) error
+	// GenerateCampaign generates a PENDING campaign's certifications from the live
+	// inventory, all in one transaction, and leaves it STAGED, or ERROR with an alert when
+	// it has nothing to review; a campaign no longer PENDING is left alone. progress, when
+	// set, sees the identities read and their total. Errors: not_found.
+	GenerateCampaign(ctx context.Context, id string, progress func(done, total int)) (*Campaign, error)
+	// PendingCampaigns returns the ids of the PENDING campaigns, oldest first.
+	PendingCampaigns(ctx context.Context) ([]string, error)
+	// ActivateCampaign makes a STAGED campaign and its certifications ACTIVE, due at
+	// deadline. Errors: not_found, conflict (not STAGED, deadline not in the future).
+	ActivateCampaign(ctx context.Context, id string, deadline Time) error
+	// CompleteCampaign completes an ACTIVE campaign past its deadline: undecided items get
+	// action (made by identity by), open certifications are signed, the campaign is
+	// COMPLETED. Errors: not_found, conflict (not ACTIVE, not past due, REVOKE without
+	// autoRevokeAllowed), invalid (another action).
+	CompleteCampaign(ctx context.Context, id string, action Decision, by string) error
+	// DeleteCampaigns deletes campaigns with their certifications, all or none; the decision
+	// audit trail stays. Errors: invalid (no ids, a repeat), not_found.
+	DeleteCampaigns(ctx context.Context, ids []string) error
 }
 
 // InventoryStore reads and writes identities.

@@ -15,6 +15,7 @@ type dialect struct{}
 
 func (dialect) Param(n int) string                   { return "$" + strconv.Itoa(n) }
 func (dialect) OrderedParam(n int) string            { return "$" + strconv.Itoa(n) }
+func (dialect) NewIDExpr() string                    { return "replace(gen_random_uuid()::text, '-', '')" }
 func (dialect) AnyOf(column, ph string) string       { return column + " = ANY(" + ph + ")" }
 func (dialect) IDs(ids []string) any                 { return ids }
 func (dialect) JSONArrayLength(column string) string { return "jsonb_array_length(" + column + ")" }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"log/slog"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,6 +42,32 @@ func (backend) PermissionSource() string {
 	COALESCE(je.value->>'target', '') COLLATE "C" AS target,
 	COALESCE(je.value->'rights', '[]'::jsonb) AS rights
 	FROM entitlements e, jsonb_array_elements(e.permissions) WITH ORDINALITY AS je(value, ord) WHERE e.id = %s) p`
+}
+
+// Fetch reads the query through a cursor, n rows at a time: a pgx connection serves one
+// result set at a time, so flush can write only between two fetches.
+func (backend) Fetch(ctx context.Context, tx sqlstore.Querier, stmt string, args []any, n int,
+	scan func(sqlstore.Rows) error, flush func() error) error {
+	if _, err := tx.Exec(ctx, `DECLARE certsum_fetch NO SCROLL CURSOR FOR `+stmt, args...); err != nil {
+		return err
+	}
+	for {
+		got := 0
+		err := sqlstore.Each(ctx, tx, `FETCH `+strconv.Itoa(n)+` FROM certsum_fetch`, nil, func(rows sqlstore.Rows) error {
+			got++
+			return scan(rows)
+		})
+		if err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if got < n {
+			_, err := tx.Exec(ctx, `CLOSE certsum_fetch`)
+			return err
+		}
+	}
 }
 
 // writesIn returns PostgreSQL's writes in the write transaction tx.

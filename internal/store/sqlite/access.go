@@ -16,6 +16,7 @@ type dialect struct{}
 
 func (dialect) Param(n int) string      { return "?" + strconv.Itoa(n) }
 func (dialect) OrderedParam(int) string { return "?" }
+func (dialect) NewIDExpr() string       { return "lower(hex(randomblob(16)))" }
 func (dialect) AnyOf(column, ph string) string {
 	return column + " IN (SELECT value FROM json_each(" + ph + "))"
 }

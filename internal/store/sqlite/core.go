@@ -41,6 +41,26 @@ func (backend) PermissionSource() string {
 	FROM entitlements e, json_each(e.permissions) je WHERE e.id = %s) p`
 }
 
+// Fetch reads the query's rows while flushing every n of them: SQLite lets a transaction
+// write while one of its statements is still reading.
+func (backend) Fetch(ctx context.Context, tx sqlstore.Querier, stmt string, args []any, n int,
+	scan func(sqlstore.Rows) error, flush func() error) error {
+	seen := 0
+	err := sqlstore.Each(ctx, tx, stmt, args, func(rows sqlstore.Rows) error {
+		if err := scan(rows); err != nil {
+			return err
+		}
+		if seen++; seen%n == 0 {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
 // writesIn returns SQLite's writes in the write transaction tx.
 func writesIn(tx sqlstore.Querier) sqlstore.Writes[int64] {
 	return writes{tx.(sqlQuerier).q.(*sql.Tx)}

@@ -30,6 +30,10 @@ type Backend interface {
 	// permissions of the entitlement whose id is the %s parameter, in stored order, with an
 	// id column that sorts in that order.
 	PermissionSource() string
+	// Fetch runs a query in the write transaction tx and hands its rows to scan in batches
+	// of about n; after each batch, with no result set open, it calls flush, which may write
+	// through tx. It is how a long read feeds writes in one transaction.
+	Fetch(ctx context.Context, tx Querier, stmt string, args []any, n int, scan func(Rows) error, flush func() error) error
 	ItemStreamer
 }
 

@@ -53,6 +53,9 @@ type Dialect interface {
 	// AnyOf returns a condition that column is one of the ids passed (through IDs) as the
 	// argument of placeholder ph.
 	AnyOf(column, ph string) string
+	// NewIDExpr is an SQL expression of a fresh certsum id (32 random lowercase hex
+	// characters) per row.
+	NewIDExpr() string
 	// IDs turns ids into the argument AnyOf expects.
 	IDs(ids []string) any
 	// JSONArrayLength returns the expression of the length of a JSON array column.

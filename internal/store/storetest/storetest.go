@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t testing.TB) certsum.Store) {
 		{"Campaigns", testCampaigns},
 		{"Inventory", testInventory},
 		{"Import", testImport},
+		{"Generation", testGeneration},
 		{"Clients", testClients},
 		{"SigningKeys", testSigningKeys},
 		{"Times", testTimes},

@@ -90,4 +90,8 @@ CREATE TABLE inventory_imports (
 );
 CREATE INDEX inventory_imports_created ON inventory_imports(created, id);
 
+-- A campaign's owner (the identity that created it: it reviews what has no other reviewer),
+-- its SEARCH settings (JSON), and the inventory version it was generated from.
+ALTER TABLE campaigns ADD COLUMN owner_id TEXT;
+ALTER TABLE campaigns ADD COLUMN search_campaign_info TEXT;
 ALTER TABLE campaigns ADD COLUMN inventory_version INTEGER;
