@@ -162,7 +162,7 @@ func (c *Campaign) Ref() CampaignReference {
 // reviews them.
 type SearchCampaignInfo struct {
 	Type              SearchType         `json:"type"`
-	Description       *string            `json:"description"`
+	Description       *string            `json:"description,omitempty"`
 	Reviewer          *SearchReviewer    `json:"reviewer"`
 	Query             *string            `json:"query"`
 	IdentityIDs       []string           `json:"identityIds"`

@@ -18,6 +18,7 @@ import (
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
 	"github.com/certsum/certsum/internal/httpapi"
+	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
 	"github.com/certsum/certsum/internal/readmodel"
 )
@@ -232,7 +233,14 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		context.AfterFunc(ctx, func() { _ = rm.Close() })
 		store = rm
 	}
-	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger})
+	// Created campaigns are generated in the background; those a stopped server left
+	// PENDING are generated again (their interrupted generation kept nothing).
+	runner := lifecycle.New(store, m.Logger)
+	context.AfterFunc(ctx, runner.Close)
+	if err := runner.Resume(ctx); err != nil {
+		return nil, err
+	}
+	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger, Runner: runner})
 
 	probes := http.NewServeMux()
 	probes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

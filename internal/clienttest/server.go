@@ -20,6 +20,7 @@ import (
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
 	"github.com/certsum/certsum/internal/httpapi"
+	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
@@ -128,7 +129,9 @@ func Start(t testing.TB, o Options) *Server {
 	if o.RateLimit > 0 {
 		limiter = ratelimit.NewMemory(o.RateLimit, 10*time.Second, clock.Now)
 	}
-	api := httpapi.New(httpapi.Options{Store: st, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now})
+	runner := lifecycle.New(st, logger)
+	t.Cleanup(runner.Close)
+	api := httpapi.New(httpapi.Options{Store: st, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now, Runner: runner})
 	s := &Server{Store: st, Auth: svc, Clock: clock}
 	s.HTTP = httptest.NewServer(s.front(api))
 	t.Cleanup(s.HTTP.Close)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
@@ -50,6 +51,7 @@ type env struct {
 	clock    *testClock
 	contract *contract
 	logs     *syncBuffer
+	runner   *lifecycle.Runner
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers (the logger).
@@ -114,8 +116,11 @@ func mustEnvOn(t testing.TB, st *sqlite.Store, clock *testClock, o envOptions) *
 	if o.wrap != nil {
 		api = o.wrap(st)
 	}
-	h := New(Options{Store: api, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now})
-	return &env{t: t, store: st, auth: svc, sealer: sealer, handler: h, clock: clock, contract: newContract(t), logs: logs}
+	runner := lifecycle.New(api, logger)
+	t.Cleanup(runner.Close)
+	h := New(Options{Store: api, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now, Runner: runner})
+	return &env{t: t, store: st, auth: svc, sealer: sealer, handler: h, clock: clock, contract: newContract(t), logs: logs,
+		runner: runner}
 }
 
 // mustToken registers a client (a personal access token of identityID, or an API client when

@@ -10,6 +10,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
 )
 
@@ -28,6 +29,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Runner generates created campaigns in the background; nil leaves them PENDING (for
+	// a caller that generates them itself).
+	Runner *lifecycle.Runner
 }
 
 // server holds what the handlers share.
@@ -37,6 +41,7 @@ type server struct {
 	now    func() time.Time
 	logger *slog.Logger
 	ew     *errorWriter
+	runner *lifecycle.Runner
 }
 
 // route is one v2024 operation: method, path pattern below Prefix (in net/http ServeMux
@@ -68,6 +73,13 @@ func (s *server) routes() []route {
 		{"POST", "/certifications/{id}/reassign", "reassignIdentityCertifications", manage, s.reassign},
 		{"GET", "/certifications/{id}/reviewers", "listCertificationReviewers", read, s.listReviewers},
 		{"GET", "/certifications/{certificationId}/access-review-items/{itemId}/permissions", "getIdentityCertificationItemPermissions", read, s.listPermissions},
+		{"GET", "/campaigns", "getActiveCampaigns", []string{certsum.ScopeCampaignRead, certsum.ScopeCampaignManage,
+			"idn:campaign-report:read", "idn:campaign-report:manage"}, s.listCampaigns},
+		{"POST", "/campaigns", "createCampaign", manage, s.createCampaign},
+		{"GET", "/campaigns/{id}", "getCampaign", []string{certsum.ScopeCampaignRead, certsum.ScopeCampaignManage}, s.getCampaign},
+		{"POST", "/campaigns/{id}/activate", "startCampaign", manage, s.startCampaign},
+		{"POST", "/campaigns/{id}/complete", "completeCampaign", manage, s.completeCampaign},
+		{"POST", "/campaigns/delete", "deleteCampaigns", manage, s.deleteCampaigns},
 	}
 }
 
@@ -88,7 +100,7 @@ func New(opts Options) http.Handler {
 		now = time.Now
 	}
 	ew := &errorWriter{logger: logger}
-	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew}
+	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew, runner: opts.Runner}
 
 	// /v2024: every operation behind the per-route scope gate; wrong methods get 405 and
 	// unknown paths 404, both in the error format.

@@ -164,10 +164,37 @@ func (c *Core[K]) GenerateCampaign(ctx context.Context, id string, progress func
 		}
 		return g.finish(ctx)
 	})
+	if err != nil && ctx.Err() == nil && certsum.ErrorCode(err) != certsum.CodeNotFound {
+		// Nothing of the generation was kept; the campaign records why in an ERROR alert.
+		if ferr := c.failCampaign(ctx, id, certsum.ErrorText(c.B.Translate(err))); ferr != nil {
+			c.B.Log().Error("record a failed generation", "campaign", id, "err", ferr)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("generate campaign %s: %w", id, err)
 	}
 	return c.GetCampaign(ctx, id)
+}
+
+// failCampaign marks a PENDING campaign ERROR with an alert saying why its generation
+// failed.
+func (c *Core[K]) failCampaign(ctx context.Context, id, why string) error {
+	dl := c.B
+	return c.B.WriteTx(ctx, func(tx Querier) error {
+		status, err := lockCampaign(ctx, tx, dl, id)
+		if err != nil || status != certsum.StatusPending {
+			return err
+		}
+		g := &generator[K]{}
+		g.alert("ERROR", "generation failed: "+why)
+		alerts, err := JSONText(g.alerts)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'ERROR', alerts = `+dl.Param(1)+`, modified = `+dl.Param(2)+
+			` WHERE id = `+dl.Param(3), alerts, dl.TimeArg(c.B.Now()), id)
+		return err
+	})
 }
 
 // PendingCampaigns returns the ids of the campaigns still PENDING (whose generation has not
