@@ -162,3 +162,9 @@ func BenchmarkDecide250(b *testing.B) {
 func BenchmarkImport(b *testing.B) {
 	storetest.BenchImport(b, func(t testing.TB) certsum.Store { return mustOpen(t, Options{}) })
 }
+
+// BenchmarkGenerate generates a MANAGER campaign over 100,000 imported identities
+// (storetest.BenchGenerate).
+func BenchmarkGenerate(b *testing.B) {
+	storetest.BenchGenerate(b, func(t testing.TB) certsum.Store { return mustOpen(t, Options{}) })
+}

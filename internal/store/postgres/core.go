@@ -30,6 +30,11 @@ func (b backend) WriteTx(ctx context.Context, fn func(sqlstore.Querier) error) e
 	return b.s.inTx(ctx, func(tx pgx.Tx) error { return fn(pgQuerier{tx}) })
 }
 
+// BulkTx is WriteTx: the certification tables declare no foreign keys on PostgreSQL.
+func (b backend) BulkTx(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	return b.WriteTx(ctx, fn)
+}
+
 func (b backend) Translate(err error) error { return translate(err) }
 func (b backend) Now() certsum.Time         { return b.s.stamp() }
 func (b backend) Log() *slog.Logger         { return b.s.log }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 
 	"github.com/certsum/certsum"
@@ -51,6 +52,22 @@ var keys = sqlstore.Keys{Cert: "key", Summary: "key", Item: "key",
 
 // sqlQuerier adapts a connection, pool or transaction of database/sql to sqlstore.Querier.
 type sqlQuerier struct{ q querier }
+
+// Prepare prepares a statement in the transaction; it is closed when the transaction ends.
+func (s sqlQuerier) Prepare(ctx context.Context, stmt string) (func(context.Context, ...any) error, error) {
+	tx, ok := s.q.(*sql.Tx)
+	if !ok {
+		return nil, fmt.Errorf("prepare outside a transaction")
+	}
+	st, err := tx.PrepareContext(ctx, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, args ...any) error {
+		_, err := st.ExecContext(ctx, args...)
+		return err
+	}, nil
+}
 
 func (s sqlQuerier) Query(ctx context.Context, stmt string, args ...any) (sqlstore.Rows, error) {
 	rows, err := s.q.QueryContext(ctx, stmt, args...)

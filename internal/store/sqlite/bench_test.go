@@ -244,3 +244,15 @@ func BenchmarkImport(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkGenerate generates a MANAGER campaign over 100,000 imported identities
+// (storetest.BenchGenerate).
+func BenchmarkGenerate(b *testing.B) {
+	storetest.BenchGenerate(b, func(t testing.TB) certsum.Store {
+		s, err := Open(context.Background(), filepath.Join(b.TempDir(), "generate.db"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

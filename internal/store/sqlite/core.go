@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
 
 	"github.com/certsum/certsum"
@@ -27,6 +28,21 @@ func (b backend) ReadTx(ctx context.Context, fn func(sqlstore.Querier) error) er
 func (b backend) WriteTx(ctx context.Context, fn func(sqlstore.Querier) error) error {
 	return b.s.inTx(ctx, func(tx *sql.Tx) error { return fn(sqlQuerier{tx}) })
 }
+
+func (b backend) BulkTx(ctx context.Context, fn func(sqlstore.Querier) error) error {
+	return b.s.inTx(ctx, func(tx *sql.Tx) error { return fn(sqlQuerier{tx}) }, bulkSetup)
+}
+
+// bulkSetup runs a bulk write without per-row foreign-key lookups, and with a page cache
+// large enough that the transaction's index pages stay in memory instead of spilling to the
+// write-ahead log and being read back from it.
+var bulkSetup = connSetup{
+	before: []string{`PRAGMA foreign_keys = OFF`, fmt.Sprintf(`PRAGMA cache_size = -%d`, bulkCacheKiB)},
+	after:  []string{`PRAGMA foreign_keys = ON`, fmt.Sprintf(`PRAGMA cache_size = -%d`, cacheKiB)},
+}
+
+// bulkCacheKiB is the page cache of a bulk write.
+const bulkCacheKiB = 512 << 10
 
 func (b backend) Translate(err error) error { return b.s.translate(err) }
 func (b backend) Now() certsum.Time         { return b.s.stamp() }

@@ -20,6 +20,9 @@ type Backend interface {
 	// of the driver into certsum codes.
 	ReadTx(ctx context.Context, fn func(Querier) error) error
 	WriteTx(ctx context.Context, fn func(Querier) error) error
+	// BulkTx is WriteTx for a write of many rows whose references the writer guarantees
+	// (campaign generation): SQLite skips its per-row foreign-key lookups.
+	BulkTx(ctx context.Context, fn func(Querier) error) error
 	// Translate turns an error of the driver into a certsum code.
 	Translate(err error) error
 	// Now is the time a write stamps.

@@ -17,6 +17,13 @@ type Querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (int64, error)
 }
 
+// Preparer is a Querier that can prepare a statement for many executions in its
+// transaction (SQLite's; PostgreSQL's driver caches prepared statements itself). The
+// statement is released when the transaction ends.
+type Preparer interface {
+	Prepare(ctx context.Context, sql string) (func(ctx context.Context, args ...any) error, error)
+}
+
 // Rows is a result set as both drivers offer it.
 type Rows interface {
 	Next() bool

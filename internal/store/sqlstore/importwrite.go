@@ -20,6 +20,7 @@ type importWriter struct {
 	progress func(done, total int)
 	done     int
 	total    int
+	prepared map[string]func(context.Context, ...any) error // full-batch statements, where the backend prepares
 }
 
 // table is an upserted table: its columns, the conflict key, and the columns an update
@@ -29,6 +30,8 @@ type table struct {
 	cols       []string
 	key        []string
 	insertOnly []string
+	// add are the columns an update adds to instead of replacing (counters).
+	add []string
 }
 
 var (
@@ -61,7 +64,7 @@ const maxParams = 30000
 
 // upsert writes rows into t, batched.
 func (w *importWriter) upsert(ctx context.Context, t table, rows [][]any) error {
-	per := min(500, maxParams/len(t.cols))
+	per := min(2000, maxParams/len(t.cols))
 	var full string
 	for start := 0; start < len(rows); start += per {
 		batch := rows[start:min(start+per, len(rows))]
@@ -76,7 +79,7 @@ func (w *importWriter) upsert(ctx context.Context, t table, rows [][]any) error 
 		for _, r := range batch {
 			args = append(args, r...)
 		}
-		if _, err := w.tx.Exec(ctx, stmt, args...); err != nil {
+		if err := w.exec(ctx, stmt, len(batch) == per, args); err != nil {
 			return err
 		}
 		w.done += len(batch)
@@ -85,6 +88,28 @@ func (w *importWriter) upsert(ctx context.Context, t table, rows [][]any) error 
 		}
 	}
 	return nil
+}
+
+// exec runs one batch statement; a full batch's statement is prepared once where the
+// backend prepares statements, which spares parsing it again for every batch.
+func (w *importWriter) exec(ctx context.Context, stmt string, full bool, args []any) error {
+	p, ok := w.tx.(Preparer)
+	if !full || !ok {
+		_, err := w.tx.Exec(ctx, stmt, args...)
+		return err
+	}
+	run, ok := w.prepared[stmt]
+	if !ok {
+		var err error
+		if run, err = p.Prepare(ctx, stmt); err != nil {
+			return err
+		}
+		if w.prepared == nil {
+			w.prepared = map[string]func(context.Context, ...any) error{}
+		}
+		w.prepared[stmt] = run
+	}
+	return run(ctx, args...)
 }
 
 // insertSQL is the statement that upserts n rows into t.
@@ -117,6 +142,10 @@ func (w *importWriter) insertSQL(t table, n int) string {
 			b.WriteString(", ")
 		}
 		first = false
+		if containsString(t.add, c) {
+			b.WriteString(c + " = " + t.name + "." + c + " + excluded." + c)
+			continue
+		}
 		b.WriteString(c + " = excluded." + c)
 	}
 	return b.String()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -258,4 +259,57 @@ func BenchImport(b *testing.B, newStore func(testing.TB) certsum.Store) {
 		_ = st.Close()
 	}
 	b.ReportMetric(reimport.Seconds()/float64(b.N), "reimport-s")
+}
+
+// BenchGenerate generates a MANAGER campaign over inventory.Synthetic(BenchIdentities(),
+// 10) per operation (the import is not timed) and reports the campaign's review items and
+// the largest heap seen while it ran (peak-heap-MB), which stays flat as identities grow.
+//
+//	go test -run '^$' -bench Generate -benchtime 1x ./internal/store/sqlite/
+func BenchGenerate(b *testing.B, newStore func(testing.TB) certsum.Store) {
+	ctx := context.Background()
+	n := BenchIdentities()
+	desc := "benchmark"
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st := newStore(b)
+		if _, err := st.ImportInventory(ctx, inventory.Synthetic(n, 10, BenchSeed), certsum.ImportOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		k := &certsum.Campaign{Name: "Managers", Description: &desc, Type: certsum.CampaignManager}
+		if err := st.CreateCampaign(ctx, k, "u000000"); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		stop := make(chan struct{})
+		peak := make(chan uint64)
+		go func() {
+			var max uint64
+			var ms runtime.MemStats
+			t := time.NewTicker(20 * time.Millisecond)
+			defer t.Stop()
+			for {
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > max {
+					max = ms.HeapInuse
+				}
+				select {
+				case <-stop:
+					peak <- max
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		b.StartTimer()
+		got, err := st.GenerateCampaign(ctx, k.ID, nil)
+		b.StopTimer()
+		close(stop)
+		b.ReportMetric(float64(<-peak)/(1<<20), "peak-heap-MB")
+		if err != nil || got.Status != certsum.StatusStaged {
+			b.Fatalf("generate: %v (%v)", err, got)
+		}
+		b.ReportMetric(float64(got.TotalCertifications), "certifications")
+		_ = st.Close()
+	}
 }

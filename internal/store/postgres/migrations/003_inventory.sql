@@ -11,6 +11,9 @@ ALTER TABLE identities ADD COLUMN status text NOT NULL DEFAULT 'active' CHECK (s
 ALTER TABLE identities ADD COLUMN attributes jsonb NOT NULL DEFAULT '{}';
 ALTER TABLE identities ADD COLUMN hash text;
 ALTER TABLE identities ADD COLUMN deleted_at timestamptz;
+-- Generation reads identities in manager order, then by id.
+DROP INDEX identities_manager;
+CREATE INDEX identities_manager ON identities(manager_id, id);
 
 ALTER TABLE sources ADD COLUMN authoritative boolean NOT NULL DEFAULT false;
 ALTER TABLE sources ADD COLUMN description text NOT NULL DEFAULT '';

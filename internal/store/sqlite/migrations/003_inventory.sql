@@ -15,6 +15,9 @@ ALTER TABLE identities ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (s
 ALTER TABLE identities ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE identities ADD COLUMN hash TEXT;
 ALTER TABLE identities ADD COLUMN deleted_at TEXT;
+-- Generation reads identities in manager order, then by id.
+DROP INDEX identities_manager;
+CREATE INDEX identities_manager ON identities(manager_id, id);
 
 ALTER TABLE sources ADD COLUMN authoritative INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN description TEXT NOT NULL DEFAULT '';
