@@ -39,16 +39,7 @@ type tsFilteredSummary struct {
 // certsum as one reviewer. It needs node and `npm ci` in ts/; without them it skips, unless
 // CERTSUM_SDKTEST_TS=1 (set by CI after npm ci) makes that a failure.
 func TestTypeScriptSDK(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(filepath.Join("ts", "node_modules", "sailpoint-api-client", "package.json"))
-	}
-	if err != nil {
-		if os.Getenv("CERTSUM_SDKTEST_TS") == "1" {
-			t.Fatalf("CERTSUM_SDKTEST_TS=1 but the TypeScript SDK cannot run: %v", err)
-		}
-		t.Skipf("TypeScript SDK not installed (%v); run `npm ci` in sdktest/ts and set CERTSUM_SDKTEST_TS=1 to require it", err)
-	}
+	node := mustNode(t)
 	s := mustStartServer(t)
 	ctx := context.Background()
 	cert := certificationWith(t, s, certsum.CampaignManager, certsum.TypeRole, certsum.TypeAccessProfile, certsum.TypeEntitlement)
@@ -120,4 +111,48 @@ func TestTypeScriptSDK(t *testing.T) {
 			t.Errorf("item %s after the TypeScript SDK decided %s: %+v", d.ID, d.Decision, items)
 		}
 	}
+}
+
+// TestTypeScriptSDKRunsACampaign runs ts/campaigns.test.mjs, a campaign's life through the
+// official TypeScript SDK, against certsum over an imported inventory on both backends.
+func TestTypeScriptSDKRunsACampaign(t *testing.T) {
+	node := mustNode(t)
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			s := mustStartImported(t, open(t))
+			rev := s.reviewer(t, "ada")
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, "--test", "campaigns.test.mjs")
+			cmd.Dir = "ts"
+			cmd.Env = append(os.Environ(), "CERTSUM_BASE_URL="+s.URL,
+				"CERTSUM_ADMIN_ID="+s.Admin.Client.ID, "CERTSUM_ADMIN_SECRET="+s.Admin.Secret,
+				"CERTSUM_REVIEWER_ID="+rev.Client.ID, "CERTSUM_REVIEWER_SECRET="+rev.Secret)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("node --test campaigns.test.mjs: %v\n%s", err, out)
+			}
+			t.Logf("node --test campaigns.test.mjs:\n%s", out)
+			if drifts, err := s.Store.Verify(context.Background(), false); err != nil || len(drifts) != 0 {
+				t.Errorf("verify after the campaign: %v %+v", err, drifts)
+			}
+		})
+	}
+}
+
+// mustNode returns node's path when the TypeScript SDK is installed in ts/, and skips the
+// test otherwise, unless CERTSUM_SDKTEST_TS=1 (set by CI after npm ci) makes that a failure.
+func mustNode(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(filepath.Join("ts", "node_modules", "sailpoint-api-client", "package.json"))
+	}
+	if err != nil {
+		if os.Getenv("CERTSUM_SDKTEST_TS") == "1" {
+			t.Fatalf("CERTSUM_SDKTEST_TS=1 but the TypeScript SDK cannot run: %v", err)
+		}
+		t.Skipf("TypeScript SDK not installed (%v); run `npm ci` in sdktest/ts and set CERTSUM_SDKTEST_TS=1 to require it", err)
+	}
+	return node
 }

@@ -122,10 +122,12 @@ func inputIDs(in *certsum.InventoryInput) map[string]map[string]bool {
 	return ids
 }
 
-// removed reports whether the import removes the stored object kind/id.
+// removed reports whether the import removes the stored object kind/id. Only objects an
+// import wrote (those with a content hash) are removed: certsum's own administrator and
+// anything else certsum created itself stay whatever an import lists.
 func (p *importPlan) removed(kind, id string) bool {
 	o, ok := p.st[kind][id]
-	return ok && o.live && !p.inputs[kind][id] && p.in.Removes(kind, o.source)
+	return ok && o.live && o.hash != "" && !p.inputs[kind][id] && p.in.Removes(kind, o.source)
 }
 
 // live reports whether a stored object is in the inventory after the import, whatever the

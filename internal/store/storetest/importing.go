@@ -228,6 +228,10 @@ func testImport(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		mustVersion(t, st, 3)
 	})
 
+	t.Run("a snapshot keeps the identities certsum made itself", func(t *testing.T) {
+		testImportKeepsWhatNoImportWrote(t, newStore)
+	})
+
 	t.Run("a merge only upserts", func(t *testing.T) {
 		st := newStore(t)
 		mustImport(t, st, importInput(), certsum.ImportOptions{})
@@ -321,4 +325,21 @@ func testImport(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		}
 		mustVersion(t, st, 0)
 	})
+}
+
+func testImportKeepsWhatNoImportWrote(t *testing.T, newStore func(testing.TB) certsum.Store) {
+	ctx := context.Background()
+	st := newStore(t)
+	mustImport(t, st, importInput(), certsum.ImportOptions{})
+	own := &certsum.Identity{ID: "certsum-admin", Name: "certsum administrator"}
+	mustOK(t, st.CreateIdentity(ctx, own), "CreateIdentity")
+	r := mustImport(t, st, importInput(), certsum.ImportOptions{})
+	if r.Changed {
+		t.Errorf("a snapshot removed what no import wrote: %v", r.Changes)
+	}
+	n, err := st.CountIdentities(ctx)
+	mustOK(t, err, "CountIdentities")
+	if n != 5 {
+		t.Errorf("CountIdentities = %d, want the 4 imported and certsum's own", n)
+	}
 }
