@@ -28,6 +28,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newReassignCmd(cli))
 	root.AddCommand(newReviewersCmd(cli))
 	root.AddCommand(newPermissionsCmd(cli))
+	root.AddCommand(newCampaignsCmd(cli))
 	root.AddCommand(newClientsCmd(openStore))
 	root.AddCommand(newKeysCmd(openStore))
 	root.AddCommand(newVerifyCmd(openStore))

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/clienttest"
+)
+
+func TestCampaignCommandsRunACampaign(t *testing.T) {
+	srv := clienttest.Start(t, clienttest.Options{Dataset: clienttest.Review()})
+	sam, engineer := clienttest.ID('i', 4), clienttest.ID('r', 1)
+	in := &certsum.InventoryInput{FormatVersion: 1, Mode: certsum.ImportMerge,
+		Assignments: []certsum.InputAssignment{{IdentityID: sam, AccessType: certsum.TypeRole, AccessID: engineer}}}
+	in.Cover(certsum.KindAssignment)
+	if _, err := srv.Store.ImportInventory(context.Background(), in, certsum.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t, srv)
+	deadline := clienttest.Epoch.Add(48 * time.Hour).Format(time.RFC3339)
+
+	out, _ := c.mustRun("campaigns", "create", "--name", "Managers", "--type", "manager", "--deadline", deadline, "-o", "json")
+	var k certsum.Campaign
+	if err := json.Unmarshal([]byte(out), &k); err != nil {
+		t.Fatalf("create -o json: %v\n%s", err, out)
+	}
+	if k.Status != certsum.StatusStaged || k.TotalCertifications != 1 {
+		t.Fatalf("created and generated: %s with %d certifications", k.Status, k.TotalCertifications)
+	}
+	out, _ = c.mustRun("campaigns", "list", "--filter", `status eq "STAGED"`, "-o", "table")
+	if !strings.Contains(out, k.ID) || !strings.Contains(out, "STAGED") || !strings.Contains(out, "0/1") {
+		t.Errorf("list:\n%s", out)
+	}
+	out, _ = c.mustRun("campaigns", "activate", k.ID, "--time-zone", "+02:00", "-o", "csv")
+	if !strings.Contains(out, ",ACTIVE,") {
+		t.Errorf("activate:\n%s", out)
+	}
+	if _, _, err := c.run("campaigns", "activate", k.ID); err == nil || !strings.Contains(err.Error(), "only a STAGED campaign") {
+		t.Errorf("a second activate: %v", err)
+	}
+	if _, _, err := c.run("campaigns", "complete", k.ID); err == nil || !strings.Contains(err.Error(), "not past due") {
+		t.Errorf("complete before the deadline: %v", err)
+	}
+	srv.Clock.Advance(72 * time.Hour)
+	c = newCLI(t, srv) // a fresh token: the first one has expired with the clock
+	out, _ = c.mustRun("campaigns", "complete", k.ID, "-o", "json")
+	if err := json.Unmarshal([]byte(out), &k); err != nil || k.Status != certsum.StatusCompleted {
+		t.Errorf("complete: %v %s", err, out)
+	}
+	out, _ = c.mustRun("campaigns", "delete", k.ID)
+	if strings.TrimSpace(out) != "deleted 1 campaign(s)" {
+		t.Errorf("delete: %q", out)
+	}
+	if _, _, err := c.run("campaigns", "get", k.ID); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("get after delete: %v", err)
+	}
+	if _, _, err := c.run("campaigns", "create", "--name", "x", "--type", "SEARCH"); err == nil || !strings.Contains(err.Error(), "identityIds") {
+		t.Errorf("a SEARCH campaign without identities: %v", err)
+	}
+}
