@@ -40,6 +40,7 @@ func TestEveryHelpFilterIsAcceptedByTheServer(t *testing.T) {
 		"summary access":     {"summary", "access", cert, "ENTITLEMENT"},
 		"reviewers":          {"reviewers", cert},
 		"permissions":        {"permissions", cert, clienttest.ItemSamOrders},
+		"campaigns list":     {"campaigns", "list"},
 	}
 	root := c.root()
 	var walk func(*cobra.Command)
