@@ -135,6 +135,8 @@ type CampaignStore interface {
 	GenerateCampaign(ctx context.Context, id string, progress func(done, total int)) (*Campaign, error)
 	// PendingCampaigns returns the ids of the PENDING campaigns, oldest first.
 	PendingCampaigns(ctx context.Context) ([]string, error)
+	// OverdueCampaigns returns the ids of the ACTIVE campaigns past their deadline.
+	OverdueCampaigns(ctx context.Context) ([]string, error)
 	// ActivateCampaign makes a STAGED campaign and its certifications ACTIVE, due at
 	// deadline. Errors: not_found, conflict (not STAGED, deadline not in the future).
 	ActivateCampaign(ctx context.Context, id string, deadline Time) error

@@ -76,7 +76,7 @@ func mustStartImported(t *testing.T, st certsum.Store) *campaignServer {
 	if s.Admin, err = svc.CreateAdminClient(ctx, "sdk", nil); err != nil {
 		t.Fatal(err)
 	}
-	runner := lifecycle.New(st, nil)
+	runner := lifecycle.New(st, lifecycle.Options{Every: -1})
 	t.Cleanup(runner.Close)
 	hs := httptest.NewServer(httpapi.New(httpapi.Options{Store: st, Auth: svc, Runner: runner}))
 	t.Cleanup(hs.Close)

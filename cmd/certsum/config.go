@@ -35,6 +35,14 @@ type Config struct {
 	AllowSharedDBFile bool
 	// DebugAddr, when set, is a loopback address that serves Go's profiler (/debug/pprof/).
 	DebugAddr string
+	// ClockOffset shifts certsum's clock from the wall clock; TestClock lets an
+	// administrator move it while the server runs (POST /certsum/v1/clock).
+	ClockOffset time.Duration
+	TestClock   bool
+	// DeadlineEvery is how often overdue campaigns are completed (0: the default).
+	DeadlineEvery time.Duration
+	// Now, when set, is the clock of the store (not a setting: serve sets it).
+	Now func() time.Time
 }
 
 // defaultIssuer is the JWT issuer when --issuer is not set.

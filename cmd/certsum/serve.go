@@ -17,6 +17,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
+	certsumclock "github.com/certsum/certsum/internal/clock"
 	"github.com/certsum/certsum/internal/httpapi"
 	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
@@ -56,6 +57,9 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address that serves Go's profiler at /debug/pprof/ (off when empty)")
+	f.DurationVar(&cfg.ClockOffset, "clock-offset", cfg.ClockOffset, "run certsum's clock this far from the wall clock (deadlines, tokens, records), e.g. 72h")
+	f.BoolVar(&cfg.TestClock, "test-clock", cfg.TestClock, "let an ORG_ADMIN move the clock forward while the server runs (POST /certsum/v1/clock); for tests only")
+	f.DurationVar(&cfg.DeadlineEvery, "deadline-every", cfg.DeadlineEvery, "how often campaigns past their deadline are completed (default 30s)")
 	return cmd
 }
 
@@ -69,6 +73,7 @@ type Main struct {
 	DebugReady func(addr string)
 
 	stdout io.Writer
+	clock  *certsumclock.Clock
 	store  certsum.Store
 	auth   *auth.Service
 	server *http.Server
@@ -85,7 +90,9 @@ func NewMain(cfg Config, stdout, stderr io.Writer) *Main {
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(stderr, opts)
 	}
-	return &Main{Config: cfg, Logger: slog.New(h), stdout: stdout}
+	c := certsumclock.New(cfg.ClockOffset, cfg.TestClock)
+	cfg.Now = c.Now
+	return &Main{Config: cfg, Logger: slog.New(h), stdout: stdout, clock: c}
 }
 
 // Run opens the store, fills it with demo data when asked, and serves until ctx is done,
@@ -204,7 +211,7 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 	}
 	var limiter ratelimit.Limiter
 	if m.Config.RateLimit > 0 {
-		l, closeLimiter, err := ratelimit.Open(ctx, m.Config.RedisURL, m.Config.RateLimit, ratelimit.DefaultWindow, time.Now, m.Logger)
+		l, closeLimiter, err := ratelimit.Open(ctx, m.Config.RedisURL, m.Config.RateLimit, ratelimit.DefaultWindow, m.clock.Now, m.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +225,7 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	svc, err := auth.New(auth.Options{Store: m.store, Issuer: issuer, TokenTTL: m.Config.TokenTTL,
-		Logger: m.Logger, Limiter: limiter, Sealer: sealer})
+		Logger: m.Logger, Limiter: limiter, Sealer: sealer, Now: m.clock.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -235,12 +242,14 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 	}
 	// Created campaigns are generated in the background; those a stopped server left
 	// PENDING are generated again (their interrupted generation kept nothing).
-	runner := lifecycle.New(store, m.Logger)
+	runner := lifecycle.New(store, lifecycle.Options{Logger: m.Logger, Every: m.Config.DeadlineEvery})
 	context.AfterFunc(ctx, runner.Close)
+	m.clock.OnChange(runner.Wake)
 	if err := runner.Resume(ctx); err != nil {
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger, Runner: runner})
+	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger, Runner: runner,
+		Now: m.clock.Now, Clock: m.clock})
 
 	probes := http.NewServeMux()
 	probes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

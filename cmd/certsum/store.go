@@ -16,13 +16,13 @@ import (
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (certsum.Store, error) {
 	dsn := cfg.Database
 	if isPostgresURL(dsn) {
-		st, err := postgres.Open(ctx, dsn, postgres.Options{Logger: logger})
+		st, err := postgres.Open(ctx, dsn, postgres.Options{Logger: logger, Now: cfg.Now})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL database %s: %w", redactURL(dsn), err)
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger, AllowSharedFile: cfg.AllowSharedDBFile})
+	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger, AllowSharedFile: cfg.AllowSharedDBFile, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
 	}

@@ -129,7 +129,7 @@ func Start(t testing.TB, o Options) *Server {
 	if o.RateLimit > 0 {
 		limiter = ratelimit.NewMemory(o.RateLimit, 10*time.Second, clock.Now)
 	}
-	runner := lifecycle.New(st, logger)
+	runner := lifecycle.New(st, lifecycle.Options{Logger: logger, Every: -1})
 	t.Cleanup(runner.Close)
 	api := httpapi.New(httpapi.Options{Store: st, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now, Runner: runner})
 	s := &Server{Store: st, Auth: svc, Clock: clock}

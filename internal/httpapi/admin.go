@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
@@ -40,6 +41,8 @@ func (s *server) adminRoutes() []adminRoute {
 	return []adminRoute{
 		{"POST", "/inventory/imports", org, s.postImport},
 		{"GET", "/inventory/imports/{id}", org, s.getImport},
+		{"GET", "/clock", org, s.getClock},
+		{"POST", "/clock", org, s.moveClock},
 	}
 }
 
@@ -255,4 +258,62 @@ const maxImportBytes = inventory.MaxInputBytes
 func importTooLarge() error {
 	return &statusError{http.StatusRequestEntityTooLarge, detailTooLarge,
 		fmt.Sprintf("the inventory exceeds %d bytes", maxImportBytes)}
+}
+
+// clockState is the body of the clock routes.
+type clockState struct {
+	Now     certsum.Time `json:"now"`
+	Offset  string       `json:"offset"`
+	Movable bool         `json:"movable"`
+}
+
+func (s *server) clockState() clockState {
+	if s.clock == nil {
+		return clockState{Now: certsum.NewTime(s.now()), Offset: "0s"}
+	}
+	return clockState{Now: certsum.NewTime(s.clock.Now()), Offset: s.clock.Offset().String(), Movable: s.clock.Movable()}
+}
+
+// getClock returns the time certsum runs on and its offset from the wall clock.
+func (s *server) getClock(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, s.clockState(), -1)
+}
+
+// moveClock moves the clock forward, on a server started with --test-clock: the body is
+// {"advance": "72h"} (from the time now) or {"offset": "240h"} (from the wall clock). The
+// deadline job runs at once. Errors: 403 on a server without --test-clock, 400 for a move
+// backwards or a bad duration.
+func (s *server) moveClock(w http.ResponseWriter, r *http.Request) error {
+	if s.clock == nil || !s.clock.Movable() {
+		return certsum.Errorf(certsum.CodeForbidden, "the clock can be moved only on a server started with --test-clock")
+	}
+	var body struct {
+		Advance *string `json:"advance"`
+		Offset  *string `json:"offset"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	var offset time.Duration
+	switch {
+	case (body.Advance == nil) == (body.Offset == nil):
+		return asContent(certsum.Invalidf("body", "give one of advance and offset, durations such as \"72h\""))
+	case body.Advance != nil:
+		d, err := time.ParseDuration(*body.Advance)
+		if err != nil || d < 0 {
+			return asContent(certsum.Invalidf("advance", "advance must be a duration that is not negative, such as \"72h\", not %q", *body.Advance))
+		}
+		offset = s.clock.Offset() + d
+	default:
+		d, err := time.ParseDuration(*body.Offset)
+		if err != nil {
+			return asContent(certsum.Invalidf("offset", "offset must be a duration such as \"240h\", not %q", *body.Offset))
+		}
+		offset = d
+	}
+	if err := s.clock.Move(offset); err != nil {
+		return asContent(err)
+	}
+	s.logger.Info("clock moved", "offset", offset.String(), "now", s.clock.Now())
+	return writeJSON(w, http.StatusOK, s.clockState(), -1)
 }

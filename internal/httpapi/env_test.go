@@ -116,7 +116,7 @@ func mustEnvOn(t testing.TB, st *sqlite.Store, clock *testClock, o envOptions) *
 	if o.wrap != nil {
 		api = o.wrap(st)
 	}
-	runner := lifecycle.New(api, logger)
+	runner := lifecycle.New(api, lifecycle.Options{Logger: logger, Every: -1})
 	t.Cleanup(runner.Close)
 	h := New(Options{Store: api, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now, Runner: runner})
 	return &env{t: t, store: st, auth: svc, sealer: sealer, handler: h, clock: clock, contract: newContract(t), logs: logs,

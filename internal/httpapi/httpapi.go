@@ -10,6 +10,7 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/clock"
 	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
 )
@@ -32,6 +33,8 @@ type Options struct {
 	// Runner generates created campaigns in the background; nil leaves them PENDING (for
 	// a caller that generates them itself).
 	Runner *lifecycle.Runner
+	// Clock, when set, is served at /certsum/v1/clock (read, and moved where it is movable).
+	Clock *clock.Clock
 }
 
 // server holds what the handlers share.
@@ -42,6 +45,7 @@ type server struct {
 	logger *slog.Logger
 	ew     *errorWriter
 	runner *lifecycle.Runner
+	clock  *clock.Clock
 }
 
 // route is one v2024 operation: method, path pattern below Prefix (in net/http ServeMux
@@ -100,7 +104,7 @@ func New(opts Options) http.Handler {
 		now = time.Now
 	}
 	ew := &errorWriter{logger: logger}
-	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew, runner: opts.Runner}
+	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew, runner: opts.Runner, clock: opts.Clock}
 
 	// /v2024: every operation behind the per-route scope gate; wrong methods get 405 and
 	// unknown paths 404, both in the error format.

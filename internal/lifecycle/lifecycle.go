@@ -1,6 +1,7 @@
 // Package lifecycle runs the campaign work that outlives a request: generating a created
 // campaign's certifications in the background, resuming the generations a stopped server
-// left PENDING, and showing a generation's progress.
+// left PENDING, showing a generation's progress, and completing campaigns whose deadline
+// has passed.
 package lifecycle
 
 import (
@@ -13,10 +14,27 @@ import (
 	"github.com/certsum/certsum"
 )
 
-// Runner runs campaign generations, one at a time, in the background.
+// Options configure a Runner.
+type Options struct {
+	// Logger receives what the jobs did; nil discards it.
+	Logger *slog.Logger
+	// Every is how often the deadline job looks for overdue campaigns; 0 means
+	// DefaultEvery, a negative value turns the job off.
+	Every time.Duration
+}
+
+// SystemActor is who the audit trail names for a decision the deadline job made on a
+// campaign that has no owner.
+const SystemActor = "certsum"
+
+// DefaultEvery is how often the deadline job runs by default.
+const DefaultEvery = 30 * time.Second
+
+// Runner runs campaign generations, one at a time, and the deadline job, in the background.
 type Runner struct {
 	store  certsum.Store
 	log    *slog.Logger
+	wake   chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc
 	queue  chan string
@@ -28,16 +46,87 @@ type Runner struct {
 }
 
 // New starts a runner over store; Close stops it.
-func New(store certsum.Store, logger *slog.Logger) *Runner {
+func New(store certsum.Store, o Options) *Runner {
+	logger := o.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Runner{store: store, log: logger, ctx: ctx, cancel: cancel, queue: make(chan string, 1024),
-		progress: map[string][2]int{}, queued: map[string]bool{}}
+		progress: map[string][2]int{}, queued: map[string]bool{}, wake: make(chan struct{}, 1)}
 	r.wg.Add(1)
 	go r.loop()
+	every := o.Every
+	if every == 0 {
+		every = DefaultEvery
+	}
+	if every > 0 {
+		r.wg.Add(1)
+		go r.deadlines(every)
+	}
 	return r
+}
+
+// Wake makes the deadline job look for overdue campaigns now (after the clock moved).
+func (r *Runner) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deadlines completes overdue campaigns every interval and when woken.
+func (r *Runner) deadlines(every time.Duration) {
+	defer r.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		case <-r.wake:
+		}
+		if _, err := r.CompleteOverdue(r.ctx); err != nil && r.ctx.Err() == nil {
+			r.log.Error("complete overdue campaigns", "err", err)
+		}
+	}
+}
+
+// CompleteOverdue completes every ACTIVE campaign past its deadline according to its
+// settings: what is undecided is revoked when the campaign allows automatic revocation
+// (autoRevokeAllowed), approved otherwise, on behalf of the campaign's owner. It returns
+// the campaigns it completed.
+func (r *Runner) CompleteOverdue(ctx context.Context) ([]string, error) {
+	ids, err := r.store.OverdueCampaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, id := range ids {
+		k, err := r.store.GetCampaign(ctx, id)
+		if err != nil {
+			return done, err
+		}
+		action := certsum.Approve
+		if k.AutoRevokeAllowed {
+			action = certsum.Revoke
+		}
+		by := k.OwnerID
+		if by == "" {
+			by = SystemActor
+		}
+		if err := r.store.CompleteCampaign(ctx, id, action, by); err != nil {
+			// Another replica may have completed it first.
+			if certsum.ErrorCode(err) == certsum.CodeConflict {
+				continue
+			}
+			return done, err
+		}
+		r.log.Info("campaign completed at its deadline", "campaign", id, "undecided", action)
+		done = append(done, id)
+	}
+	return done, nil
 }
 
 // Generate queues a PENDING campaign's generation. A campaign already queued is not queued

@@ -218,6 +218,25 @@ func (c *Core[K]) PendingCampaigns(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
+// OverdueCampaigns returns the ids of the ACTIVE campaigns whose deadline has passed,
+// earliest deadline first.
+func (c *Core[K]) OverdueCampaigns(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := Each(ctx, c.B.Read(), `SELECT id FROM campaigns WHERE status = 'ACTIVE' AND deadline < `+c.B.Param(1)+
+		` ORDER BY deadline, id`, []any{c.B.TimeArg(c.B.Now())}, func(rows Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("overdue campaigns: %w", c.B.Translate(err))
+	}
+	return ids, nil
+}
+
 // ActivateCampaign activates a STAGED campaign: it becomes ACTIVE with the deadline, and
 // its certifications ACTIVE, due then. Errors: not_found, conflict (not STAGED), invalid
 // (the deadline is not in the future).
