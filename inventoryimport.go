@@ -121,6 +121,9 @@ type ImportReport struct {
 	Changes        []ImportChange `json:"changes"`
 	ChangesOmitted int            `json:"changesOmitted"`
 	Problems       InputProblems  `json:"problems"`
+	// RemediationsVerified counts the remediation items the import verified: it no longer
+	// shows the revoked access.
+	RemediationsVerified int `json:"remediationsVerified"`
 	// Error is why a FAILED import failed.
 	Error string `json:"error,omitempty"`
 }

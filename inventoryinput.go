@@ -158,6 +158,9 @@ type InputAssignment struct {
 	AccountID  string   `json:"accountId,omitempty"` // ENTITLEMENT only
 	Assigned   *Time    `json:"assigned,omitempty"`
 	EndDate    *Time    `json:"endDate,omitempty"`
+	// ExternalID is the id the source knows the grant by (a baton grant id), named in
+	// revocation exports.
+	ExternalID string   `json:"externalId,omitempty"`
 	Pos        InputPos `json:"-"`
 }
 

@@ -223,6 +223,7 @@ type Store interface {
 	CampaignStore
 	InventoryStore
 	ImportStore
+	RemediationStore
 	ClientStore
 	KeyStore
 	AdminStore

@@ -198,15 +198,16 @@ func (r *c1zReader) read() (*certsum.InventoryInput, error) {
 		return nil, err
 	}
 	held := map[string]bool{}
-	rows, err := r.db.QueryContext(r.ctx, `SELECT entitlement_id, principal_resource_type_id, principal_resource_id
+	rows, err := r.db.QueryContext(r.ctx, `SELECT entitlement_id, principal_resource_type_id, principal_resource_id,
+		COALESCE(external_id, '')
 		FROM v1_grants WHERE sync_id = ? ORDER BY entitlement_id, principal_resource_type_id, principal_resource_id`, sync)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var ent, prt, prid string
-		if err := rows.Scan(&ent, &prt, &prid); err != nil {
+		var ent, prt, prid, grant string
+		if err := rows.Scan(&ent, &prt, &prid, &grant); err != nil {
 			return nil, err
 		}
 		r.report.Grants++
@@ -234,7 +235,7 @@ func (r *c1zReader) read() (*certsum.InventoryInput, error) {
 				Attribute: e.rt, Value: ent, SchemaObjectType: e.rt, Description: e.description})
 		}
 		in.Assignments = append(in.Assignments, certsum.InputAssignment{IdentityID: ownerOf[account],
-			AccessType: certsum.TypeEntitlement, AccessID: id, AccountID: account})
+			AccessType: certsum.TypeEntitlement, AccessID: id, AccountID: account, ExternalID: grant})
 	}
 	return in, rows.Err()
 }

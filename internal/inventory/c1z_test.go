@@ -98,10 +98,12 @@ func writeC1Z(t *testing.T) string {
 	admin := msg(nil).sub(1, team).str(2, "team:dev:admin").str(3, "dev admins").str(8, "admin")
 	exec(`INSERT INTO v1_entitlements (resource_type_id, resource_id, external_id, data, sync_id) VALUES
 		('team', 'dev', 'team:dev:member', ?, 'new'), ('team', 'dev', 'team:dev:admin', ?, 'new')`, []byte(member), []byte(admin))
-	exec(`INSERT INTO v1_grants (entitlement_id, principal_resource_type_id, principal_resource_id, data, sync_id) VALUES
-		('team:dev:member', 'user', 'ghopper', x'', 'new'), ('team:dev:member', 'user', 'ci-bot', x'', 'new'),
-		('team:dev:member', 'team', 'ops', x'', 'new'), ('team:dev:admin', 'user', 'ghopper', x'', 'new'),
-		('team:dev:member', 'user', 'gone', x'', 'old')`)
+	exec(`INSERT INTO v1_grants (entitlement_id, principal_resource_type_id, principal_resource_id, external_id, data, sync_id) VALUES
+		('team:dev:member', 'user', 'ghopper', 'team:dev:member:user:ghopper', x'', 'new'),
+		('team:dev:member', 'user', 'ci-bot', 'team:dev:member:user:ci-bot', x'', 'new'),
+		('team:dev:member', 'team', 'ops', 'team:dev:member:team:ops', x'', 'new'),
+		('team:dev:admin', 'user', 'ghopper', 'team:dev:admin:user:ghopper', x'', 'new'),
+		('team:dev:member', 'user', 'gone', 'team:dev:member:user:gone', x'', 'old')`)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -147,8 +149,10 @@ func TestAC1ZBecomesASourceWithItsAccountsEntitlementsAndAssignments(t *testing.
 				SchemaObjectType: "team", Description: "Members of dev"},
 		},
 		Assignments: []certsum.InputAssignment{
-			{IdentityID: "grace", AccessType: certsum.TypeEntitlement, AccessID: "github:team:dev:admin", AccountID: "github:ghopper"},
-			{IdentityID: "grace", AccessType: certsum.TypeEntitlement, AccessID: "github:team:dev:member", AccountID: "github:ghopper"},
+			{IdentityID: "grace", AccessType: certsum.TypeEntitlement, AccessID: "github:team:dev:admin", AccountID: "github:ghopper",
+				ExternalID: "team:dev:admin:user:ghopper"},
+			{IdentityID: "grace", AccessType: certsum.TypeEntitlement, AccessID: "github:team:dev:member", AccountID: "github:ghopper",
+				ExternalID: "team:dev:member:user:ghopper"},
 		},
 	}
 	if diff := cmp.Diff(want, in, cmpopts.IgnoreFields(certsum.InventoryInput{}, "Covers", "Name")); diff != "" {

@@ -162,6 +162,7 @@ var assignmentColumns = []column[certsum.InputAssignment]{
 	text("account_id", false, func(x *certsum.InputAssignment) *string { return &x.AccountID }),
 	moment("assigned", func(x *certsum.InputAssignment) **certsum.Time { return &x.Assigned }),
 	moment("end_date", func(x *certsum.InputAssignment) **certsum.Time { return &x.EndDate }),
+	text("external_id", false, func(x *certsum.InputAssignment) *string { return &x.ExternalID }),
 }
 
 var groupColumns = []column[certsum.InputGovernanceGroup]{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -33,6 +34,14 @@ func (b backend) WriteTx(ctx context.Context, fn func(sqlstore.Querier) error) e
 // BulkTx is WriteTx: the certification tables declare no foreign keys on PostgreSQL.
 func (b backend) BulkTx(ctx context.Context, fn func(sqlstore.Querier) error) error {
 	return b.WriteTx(ctx, fn)
+}
+
+// Analyze runs ANALYZE on the tables: PostgreSQL plans by statistics, and those of a table
+// that just grew by a million rows would send generation into a nested loop.
+func (b backend) Analyze(ctx context.Context, tables ...string) {
+	if _, err := b.s.pool.Exec(ctx, `ANALYZE `+strings.Join(tables, ", ")); err != nil {
+		b.s.log.Warn("cannot refresh planner statistics", "tables", tables, "err", err)
+	}
 }
 
 func (b backend) Translate(err error) error { return translate(err) }

@@ -44,6 +44,10 @@ var bulkSetup = connSetup{
 // bulkCacheKiB is the page cache of a bulk write.
 const bulkCacheKiB = 512 << 10
 
+// Analyze does nothing: without statistics tables SQLite plans by its indexes alone, which
+// suits certsum's queries.
+func (backend) Analyze(context.Context, ...string) {}
+
 func (b backend) Translate(err error) error { return b.s.translate(err) }
 func (b backend) Now() certsum.Time         { return b.s.stamp() }
 func (b backend) Log() *slog.Logger         { return b.s.log }

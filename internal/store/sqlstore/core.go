@@ -20,6 +20,9 @@ type Backend interface {
 	// of the driver into certsum codes.
 	ReadTx(ctx context.Context, fn func(Querier) error) error
 	WriteTx(ctx context.Context, fn func(Querier) error) error
+	// Analyze refreshes the planner's statistics of tables after a bulk write changed many
+	// of their rows, outside any transaction; failures are only logged.
+	Analyze(ctx context.Context, tables ...string)
 	// BulkTx is WriteTx for a write of many rows whose references the writer guarantees
 	// (campaign generation): SQLite skips its per-row foreign-key lookups.
 	BulkTx(ctx context.Context, fn func(Querier) error) error
@@ -56,6 +59,10 @@ type Core[K Key] struct {
 	// W returns the backend's writes inside the write transaction tx.
 	W func(tx Querier) Writes[K]
 }
+
+// AnalyzeAfter is how many written rows make a bulk write refresh the planner's
+// statistics.
+const AnalyzeAfter = 10000
 
 // Args returns an empty argument list of the dialect.
 func Args(dl Dialect) *sqlq.Args { return &sqlq.Args{Dialect: dl.SQLQ()} }
@@ -261,6 +268,10 @@ func (c *Core[K]) SignOff(ctx context.Context, certID, by string) (*certsum.Cert
 			modified = `+dl.Param(1)+`,
 			status = CASE WHEN completed_certifications + 1 >= total_certifications THEN 'COMPLETED' ELSE status END
 			WHERE id = `+dl.Param(2), now, st.CampaignID); err != nil {
+			return err
+		}
+		// Every revocation of the certification is now to be carried out.
+		if err := remediateRevoked(ctx, tx, dl, c.B.Now(), `c.`+dl.Keys().Cert+` = `+dl.Param(2), st.Key); err != nil {
 			return err
 		}
 		c.B.Log().Debug("certification signed off", "certification", certID, "by", by)

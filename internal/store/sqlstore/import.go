@@ -236,6 +236,7 @@ func (c *Core[K]) ImportInventory(ctx context.Context, in *certsum.InventoryInpu
 	if opts.DryRun {
 		run = c.B.ReadTx
 	}
+	written := 0
 	err := run(ctx, func(tx Querier) error {
 		st, err := loadStored(ctx, tx)
 		if err != nil {
@@ -259,6 +260,12 @@ func (c *Core[K]) ImportInventory(ctx context.Context, in *certsum.InventoryInpu
 		if err := w.apply(ctx); err != nil {
 			return err
 		}
+		written = w.done
+		verified, err := verifyRemediations(ctx, tx, c.B, w.now)
+		if err != nil {
+			return err
+		}
+		r.RemediationsVerified = int(verified)
 		counts, err := json.Marshal(r.Counts)
 		if err != nil {
 			return err
@@ -271,6 +278,10 @@ func (c *Core[K]) ImportInventory(ctx context.Context, in *certsum.InventoryInpu
 		r.Finish(certsum.ImportSucceeded, c.B.Now())
 		return saveReport(ctx, tx, c.B, r)
 	})
+	if err == nil && written >= AnalyzeAfter {
+		c.B.Analyze(ctx, "identities", "sources", "accounts", "entitlements", "access_profiles", "roles",
+			"governance_groups", "assignments")
+	}
 	var problems certsum.InputProblems
 	switch {
 	case errors.As(err, &problems):

@@ -51,7 +51,7 @@ var (
 		"hash", "deleted_at"}, key: []string{"id"}}
 	groupsTable      = table{name: "governance_groups", cols: []string{"id", "name", "hash", "deleted_at"}, key: []string{"id"}}
 	assignmentsTable = table{name: "assignments", cols: []string{"identity_id", "access_type", "access_id", "account_id",
-		"source_id", "assigned", "end_date", "hash", "deleted_at"},
+		"source_id", "assigned", "end_date", "external_id", "hash", "deleted_at"},
 		key: []string{"identity_id", "access_type", "access_id", "account_id"}}
 	apEntitlementsTable   = table{name: "access_profile_entitlements", cols: []string{"access_profile_id", "entitlement_id", "ord"}}
 	roleProfilesTable     = table{name: "role_access_profiles", cols: []string{"role_id", "access_profile_id", "ord"}}
@@ -344,7 +344,7 @@ func (w *importWriter) assignments(ctx context.Context) error {
 			continue
 		}
 		rows = append(rows, []any{x.IdentityID, string(x.AccessType), x.AccessID, x.AccountID, source(x.AccessType, x.AccessID),
-			dl.NullTimeArg(x.Assigned), dl.NullTimeArg(x.EndDate), certsum.ContentHash(x), nil})
+			dl.NullTimeArg(x.Assigned), dl.NullTimeArg(x.EndDate), null(x.ExternalID), certsum.ContentHash(x), nil})
 	}
 	return w.upsert(ctx, assignmentsTable, rows)
 }

@@ -127,6 +127,7 @@ func (c *Core[K]) CreateCampaign(ctx context.Context, k *certsum.Campaign, owner
 func (c *Core[K]) GenerateCampaign(ctx context.Context, id string, progress func(done, total int)) (*certsum.Campaign, error) {
 	// Every reference generation writes is to a row it just wrote or read live in the same
 	// transaction, so the bulk transaction's skipped foreign-key checks lose nothing.
+	items := 0
 	err := c.B.BulkTx(ctx, func(tx Querier) error {
 		status, err := lockCampaign(ctx, tx, c.B, id)
 		if err != nil || status != certsum.StatusPending {
@@ -164,8 +165,12 @@ func (c *Core[K]) GenerateCampaign(ctx context.Context, id string, progress func
 		if err != nil {
 			return err
 		}
+		items = int(g.seq)
 		return g.finish(ctx)
 	})
+	if err == nil && items >= AnalyzeAfter {
+		c.B.Analyze(ctx, "certifications", "identity_summaries", "review_items", "access_summaries")
+	}
 	if err != nil && ctx.Err() == nil && certsum.ErrorCode(err) != certsum.CodeNotFound {
 		// Nothing of the generation was kept; the campaign records why in an ERROR alert.
 		if ferr := c.failCampaign(ctx, id, certsum.ErrorText(c.B.Translate(err))); ferr != nil {
@@ -339,6 +344,17 @@ func (c *Core[K]) CompleteCampaign(ctx context.Context, id string, action certsu
 		}
 		nowArg := dl.TimeArg(now)
 		open := `(SELECT ` + keys.Cert + ` FROM certifications WHERE campaign_id = ` + dl.Param(1) + ` AND phase <> 'SIGNED')`
+		// The revocations of the certifications this signs are to be carried out: those the
+		// reviewers made, and with REVOKE those made now.
+		if err := remediateRevoked(ctx, tx, dl, now, `c.campaign_id = `+dl.Param(2)+` AND c.phase <> 'SIGNED'`, id); err != nil {
+			return err
+		}
+		if action == certsum.Revoke {
+			if err := remediateUndecided(ctx, tx, dl, now, by, autoComment,
+				`c.campaign_id = `+dl.Param(4)+` AND c.phase <> 'SIGNED'`, id); err != nil {
+				return err
+			}
+		}
 		// The audit trail first, while the undecided items are still undecided.
 		if _, err := tx.Exec(ctx, `INSERT INTO decisions (id, cert_id, item_id, decided_by, decided_at, decision,
 				previous_decision, bulk, comments, proposed_end_date, recommendation)

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t testing.TB) certsum.Store) {
 		{"Inventory", testInventory},
 		{"Import", testImport},
 		{"Generation", testGeneration},
+		{"Remediation", testRemediation},
 		{"Clients", testClients},
 		{"SigningKeys", testSigningKeys},
 		{"Times", testTimes},

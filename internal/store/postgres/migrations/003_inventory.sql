@@ -48,6 +48,7 @@ CREATE TABLE assignments (
 	source_id   text COLLATE "C",
 	assigned    timestamptz,
 	end_date    timestamptz,
+	external_id text,
 	hash        text NOT NULL,
 	deleted_at  timestamptz,
 	PRIMARY KEY (identity_id, access_type, access_id, account_id)
@@ -78,3 +79,36 @@ CREATE INDEX inventory_imports_created ON inventory_imports(created, id);
 ALTER TABLE campaigns ADD COLUMN owner_id text;
 ALTER TABLE campaigns ADD COLUMN search_campaign_info jsonb;
 ALTER TABLE campaigns ADD COLUMN inventory_version bigint;
+
+-- One revoked review item of a signed certification, to be carried out in the source: made
+-- at sign-off (and when a campaign is completed) for every REVOKE, with what the reviewer
+-- decided and what the access is. status is PENDING until an operator marks it COMPLETED
+-- (completed_by, completed_at), or VERIFIED once an import no longer shows the access
+-- (verified_at). auto_decided marks a revocation made by completing the campaign.
+-- external_id is the source's id of the grant (a baton grant id) where the import gave one.
+CREATE TABLE remediation_items (
+	id                text COLLATE "C" PRIMARY KEY,
+	campaign_id       text COLLATE "C" NOT NULL,
+	cert_id           text COLLATE "C" NOT NULL,
+	item_id           text COLLATE "C" NOT NULL UNIQUE,
+	identity_id       text COLLATE "C" NOT NULL,
+	access_type       text NOT NULL,
+	access_id         text COLLATE "C" NOT NULL,
+	access_name       text NOT NULL,
+	account_id        text COLLATE "C",
+	source_id         text COLLATE "C",
+	reviewer_id       text COLLATE "C" NOT NULL,
+	decided_by        text NOT NULL,
+	decided_at        timestamptz NOT NULL,
+	comments          text,
+	proposed_end_date timestamptz,
+	auto_decided      boolean NOT NULL,
+	external_id       text,
+	status            text NOT NULL CHECK (status IN ('PENDING', 'COMPLETED', 'VERIFIED')),
+	created           timestamptz NOT NULL,
+	completed_by      text,
+	completed_at      timestamptz,
+	verified_at       timestamptz
+);
+CREATE INDEX remediation_items_campaign ON remediation_items(campaign_id, status);
+CREATE INDEX remediation_items_status ON remediation_items(status, identity_id);

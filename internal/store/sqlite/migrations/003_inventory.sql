@@ -68,6 +68,7 @@ CREATE TABLE assignments (
 	source_id   TEXT,
 	assigned    TEXT,
 	end_date    TEXT,
+	external_id TEXT,
 	hash        TEXT NOT NULL,
 	deleted_at  TEXT,
 	PRIMARY KEY (identity_id, access_type, access_id, account_id)
@@ -98,3 +99,36 @@ CREATE INDEX inventory_imports_created ON inventory_imports(created, id);
 ALTER TABLE campaigns ADD COLUMN owner_id TEXT;
 ALTER TABLE campaigns ADD COLUMN search_campaign_info TEXT;
 ALTER TABLE campaigns ADD COLUMN inventory_version INTEGER;
+
+-- One revoked review item of a signed certification, to be carried out in the source: made
+-- at sign-off (and when a campaign is completed) for every REVOKE, with what the reviewer
+-- decided and what the access is. status is PENDING until an operator marks it COMPLETED
+-- (completed_by, completed_at), or VERIFIED once an import no longer shows the access
+-- (verified_at). auto_decided marks a revocation made by completing the campaign.
+-- external_id is the source's id of the grant (a baton grant id) where the import gave one.
+CREATE TABLE remediation_items (
+	id                TEXT PRIMARY KEY,
+	campaign_id       TEXT NOT NULL,
+	cert_id           TEXT NOT NULL,
+	item_id           TEXT NOT NULL UNIQUE,
+	identity_id       TEXT NOT NULL,
+	access_type       TEXT NOT NULL,
+	access_id         TEXT NOT NULL,
+	access_name       TEXT NOT NULL,
+	account_id        TEXT,
+	source_id         TEXT,
+	reviewer_id       TEXT NOT NULL,
+	decided_by        TEXT NOT NULL,
+	decided_at        TEXT NOT NULL,
+	comments          TEXT,
+	proposed_end_date TEXT,
+	auto_decided      INTEGER NOT NULL,
+	external_id       TEXT,
+	status            TEXT NOT NULL CHECK (status IN ('PENDING', 'COMPLETED', 'VERIFIED')),
+	created           TEXT NOT NULL,
+	completed_by      TEXT,
+	completed_at      TEXT,
+	verified_at       TEXT
+);
+CREATE INDEX remediation_items_campaign ON remediation_items(campaign_id, status);
+CREATE INDEX remediation_items_status ON remediation_items(status, identity_id);
