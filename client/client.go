@@ -20,6 +20,9 @@ import (
 // APIPrefix is the path prefix of every API operation below the base URL.
 const APIPrefix = "/v2024"
 
+// AdminPrefix is the path prefix of certsum's own administration routes.
+const AdminPrefix = "/certsum/v1"
+
 // TokenPath is the path of the OAuth2 token endpoint below the base URL.
 const TokenPath = "/oauth/token"
 
@@ -167,7 +170,8 @@ func (c *Client) ClientID() string { return c.id }
 type call struct {
 	op     string // operationId, for errors and logs
 	method string
-	path   string // escaped, relative to APIPrefix
+	path   string // escaped, relative to APIPrefix (AdminPrefix with admin)
+	admin  bool   // one of certsum's own administration routes
 	query  url.Values
 	body   []byte // JSON; nil for none
 	// retry allows retries after 5xx, 429 and connection errors: true for reads and for the
@@ -182,7 +186,11 @@ func (c *Client) do(ctx context.Context, cl call, out any) (http.Header, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.op, err)
 	}
-	target := c.base + APIPrefix + cl.path
+	prefix := APIPrefix
+	if cl.admin {
+		prefix = AdminPrefix
+	}
+	target := c.base + prefix + cl.path
 	if len(cl.query) > 0 {
 		target += "?" + cl.query.Encode()
 	}

@@ -62,3 +62,55 @@ func TestCampaignCommandsRunACampaign(t *testing.T) {
 		t.Errorf("a SEARCH campaign without identities: %v", err)
 	}
 }
+
+func TestRemediationAndExportCommands(t *testing.T) {
+	srv := clienttest.Start(t, clienttest.Options{Dataset: clienttest.Review()})
+	sam, engineer := clienttest.ID('i', 4), clienttest.ID('r', 1)
+	in := &certsum.InventoryInput{FormatVersion: 1, Mode: certsum.ImportMerge,
+		Assignments: []certsum.InputAssignment{{IdentityID: sam, AccessType: certsum.TypeRole, AccessID: engineer, ExternalID: "grant-1"}}}
+	in.Cover(certsum.KindAssignment)
+	if _, err := srv.Store.ImportInventory(context.Background(), in, certsum.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t, srv)
+	out, _ := c.mustRun("campaigns", "create", "--name", "Managers", "--deadline",
+		clienttest.Epoch.Add(time.Hour).Format(time.RFC3339), "--auto-revoke", "-o", "json")
+	var k certsum.Campaign
+	if err := json.Unmarshal([]byte(out), &k); err != nil {
+		t.Fatal(err)
+	}
+	c.mustRun("campaigns", "activate", k.ID)
+	srv.Clock.Advance(2 * time.Hour)
+	c = newCLI(t, srv)
+	c.mustRun("campaigns", "complete", k.ID, "--revoke")
+
+	out, _ = c.mustRun("export", "revocations", "--campaign", k.ID, "-o", "csv")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || lines[0] != strings.Join(revocationColumns, ",") {
+		t.Fatalf("export:\n%s", out)
+	}
+	for _, want := range []string{k.ID, "Managers", sam, "Sam Staff", "ROLE", engineer, "Engineer", "REVOKE", "true", "PENDING", "grant-1"} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("export row lacks %q: %s", want, lines[1])
+		}
+	}
+	out, _ = c.mustRun("remediation", "list", "--status", "PENDING", "-o", "json")
+	var items []certsum.RemediationItem
+	if err := json.Unmarshal([]byte(out), &items); err != nil || len(items) != 1 {
+		t.Fatalf("remediation list: %v %s", err, out)
+	}
+	out, _ = c.mustRun("remediation", "done", items[0].ID)
+	if !strings.Contains(out, "marked 1 of 1") {
+		t.Errorf("done: %s", out)
+	}
+	out, _ = c.mustRun("remediation", "status", "--campaign", k.ID, "-o", "csv")
+	if strings.TrimSpace(out) != "total,pending,completed,verified\n1,0,1,0" {
+		t.Errorf("status:\n%s", out)
+	}
+	if _, _, err := c.run("remediation", "done", "nope"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("done of an unknown item: %v", err)
+	}
+	if _, _, err := c.run("remediation", "list", "--status", "DONE"); err == nil {
+		t.Errorf("an unknown status was accepted")
+	}
+}

@@ -85,7 +85,8 @@ func (c *cli) root() *cobra.Command { return c.rootWith(newCLIEnv()) }
 func (c *cli) rootWith(e *cliEnv) *cobra.Command {
 	root := &cobra.Command{Use: "certsum", SilenceUsage: true, SilenceErrors: true}
 	root.AddCommand(newLoginCmd(e), newCertsCmd(e), newSummaryCmd(e), newItemsCmd(e), newDecideCmd(e), newSignoffCmd(e),
-		newReassignCmd(e), newReviewersCmd(e), newPermissionsCmd(e), newCampaignsCmd(e))
+		newReassignCmd(e), newReviewersCmd(e), newPermissionsCmd(e), newCampaignsCmd(e),
+		newRemediationCmd(e), newExportCmd(e))
 	return root
 }
 

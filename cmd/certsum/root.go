@@ -29,6 +29,8 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newReviewersCmd(cli))
 	root.AddCommand(newPermissionsCmd(cli))
 	root.AddCommand(newCampaignsCmd(cli))
+	root.AddCommand(newRemediationCmd(cli))
+	root.AddCommand(newExportCmd(cli))
 	root.AddCommand(newClientsCmd(openStore))
 	root.AddCommand(newKeysCmd(openStore))
 	root.AddCommand(newVerifyCmd(openStore))

@@ -41,6 +41,10 @@ func (s *server) adminRoutes() []adminRoute {
 	return []adminRoute{
 		{"POST", "/inventory/imports", org, s.postImport},
 		{"GET", "/inventory/imports/{id}", org, s.getImport},
+		{"GET", "/remediations", campaignAdmins, s.listRemediations},
+		{"GET", "/remediations/summary", campaignAdmins, s.countRemediations},
+		{"POST", "/remediations/complete", campaignAdmins, s.completeRemediations},
+		{"POST", "/remediations/{id}/complete", campaignAdmins, s.completeRemediation},
 		{"GET", "/clock", org, s.getClock},
 		{"POST", "/clock", org, s.moveClock},
 	}
@@ -316,4 +320,55 @@ func (s *server) moveClock(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.logger.Info("clock moved", "offset", offset.String(), "now", s.clock.Now())
 	return writeJSON(w, http.StatusOK, s.clockState(), -1)
+}
+
+// listRemediations lists remediation items: query campaignId and status narrow it.
+func (s *server) listRemediations(w http.ResponseWriter, r *http.Request) error {
+	q := queryValues(r)
+	items, err := s.store.ListRemediations(r.Context(), certsum.RemediationFilter{CampaignID: q.Get("campaignId"),
+		Status: certsum.RemediationStatus(q.Get("status"))})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, items, len(items))
+}
+
+// countRemediations counts remediation items by status, of one campaign (campaignId) or all.
+func (s *server) countRemediations(w http.ResponseWriter, r *http.Request) error {
+	counts, err := s.store.CountRemediations(r.Context(), queryValues(r).Get("campaignId"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, counts, -1)
+}
+
+// completeRemediations marks the remediation items of the body ({"ids": [...]}) COMPLETED.
+func (s *server) completeRemediations(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		IDs []string `json:"ids"`
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	return s.completeRemediationIDs(w, r, body.IDs)
+}
+
+// completeRemediation marks one remediation item COMPLETED.
+func (s *server) completeRemediation(w http.ResponseWriter, r *http.Request) error {
+	return s.completeRemediationIDs(w, r, []string{r.PathValue("id")})
+}
+
+func (s *server) completeRemediationIDs(w http.ResponseWriter, r *http.Request, ids []string) error {
+	p, err := principal(r.Context())
+	if err != nil {
+		return err
+	}
+	n, err := s.store.CompleteRemediations(r.Context(), ids, p.IdentityID)
+	if err != nil {
+		if certsum.ErrorCode(err) == certsum.CodeNotFound {
+			return err
+		}
+		return asContent(err)
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"completed": n}, -1)
 }

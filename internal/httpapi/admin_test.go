@@ -139,3 +139,42 @@ func TestImportRouteAcceptsCSVFilesAsMultipart(t *testing.T) {
 		t.Errorf("text/csv: status %d, want 415", rec.Code)
 	}
 }
+
+func TestRemediationRoutes(t *testing.T) {
+	f := campaignFixture(t)
+	certAdmin := f.env.mustToken(idAdmin, []string{certsum.LevelCertAdmin})
+	var k certsum.Campaign
+	deadline := certsum.NewTime(fixtureNow.Add(time.Hour))
+	f.do("POST", v+"/campaigns", f.admin, map[string]any{"name": "r", "description": nil, "type": "SEARCH", "deadline": deadline,
+		"autoRevokeAllowed": true, "searchCampaignInfo": map[string]any{"type": "IDENTITY", "identityIds": []string{idSam}}}).
+		mustStatus(t, http.StatusAccepted).decode(t, &k)
+	waitCampaign(t, f, k.ID)
+	f.do("POST", v+"/campaigns/"+k.ID+"/activate", f.admin, nil).mustStatus(t, http.StatusAccepted)
+	f.env.clock.Advance(2 * time.Hour)
+	f.admin = f.env.mustToken(idAdmin, []string{certsum.LevelOrgAdmin})
+	certAdmin = f.env.mustToken(idAdmin, []string{certsum.LevelCertAdmin})
+	f.do("POST", v+"/campaigns/"+k.ID+"/complete", f.admin, map[string]string{"autoCompleteAction": "REVOKE"}).mustStatus(t, http.StatusAccepted)
+
+	var items []certsum.RemediationItem
+	res := f.do("GET", AdminPrefix+"/remediations?campaignId="+k.ID, certAdmin, nil).mustStatus(t, 200)
+	res.decode(t, &items)
+	if len(items) != 1 || items[0].Status != certsum.RemediationPending || !items[0].AutoDecided || res.header.Get("X-Total-Count") != "1" {
+		t.Fatalf("remediations: %s", res.body)
+	}
+	var done map[string]int
+	f.do("POST", AdminPrefix+"/remediations/"+items[0].ID+"/complete", certAdmin, nil).mustStatus(t, 200).decode(t, &done)
+	if done["completed"] != 1 {
+		t.Errorf("complete: %v", done)
+	}
+	var counts certsum.RemediationCounts
+	f.do("GET", AdminPrefix+"/remediations/summary?campaignId="+k.ID, f.admin, nil).mustStatus(t, 200).decode(t, &counts)
+	if counts.Completed != 1 || counts.Total != 1 {
+		t.Errorf("summary: %+v", counts)
+	}
+	f.do("POST", AdminPrefix+"/remediations/complete", f.admin, `{"ids": []}`).mustError(t, 400, detailBadContent, "at least one")
+	f.do("POST", AdminPrefix+"/remediations/nope/complete", f.admin, nil).mustStatus(t, 404)
+	f.do("GET", AdminPrefix+"/remediations?status=DONE", f.admin, nil).mustError(t, 400, "400.1.3 Illegal value", "status")
+	user := f.env.mustToken(idMia, []string{certsum.LevelUser})
+	f.do("GET", AdminPrefix+"/remediations", user, nil).mustError(t, 403, "403 Forbidden", "lacks the level")
+	f.do("GET", AdminPrefix+"/nothing", f.admin, nil).mustStatus(t, 404)
+}
