@@ -152,12 +152,12 @@ type InputRole struct {
 // InputAssignment is access an identity holds (assignments.csv): a role or access profile
 // assigned to it, or an entitlement held through an account.
 type InputAssignment struct {
-	IdentityID string   `json:"identityId"`
-	AccessType DtoType  `json:"accessType"` // ROLE, ACCESS_PROFILE or ENTITLEMENT
-	AccessID   string   `json:"accessId"`
-	AccountID  string   `json:"accountId,omitempty"` // ENTITLEMENT only
-	Assigned   *Time    `json:"assigned,omitempty"`
-	EndDate    *Time    `json:"endDate,omitempty"`
+	IdentityID string  `json:"identityId"`
+	AccessType DtoType `json:"accessType"` // ROLE, ACCESS_PROFILE or ENTITLEMENT
+	AccessID   string  `json:"accessId"`
+	AccountID  string  `json:"accountId,omitempty"` // ENTITLEMENT only
+	Assigned   *Time   `json:"assigned,omitempty"`
+	EndDate    *Time   `json:"endDate,omitempty"`
 	// ExternalID is the id the source knows the grant by (a baton grant id), named in
 	// revocation exports.
 	ExternalID string   `json:"externalId,omitempty"`
