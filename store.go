@@ -191,7 +191,7 @@ type KeyStore interface {
 
 // Drift is one stored counter that differs from its recount.
 type Drift struct {
-	Kind    string // "certification", "identity summary", "access summary", "campaign"
+	Kind    string // "certification", "identity summary", "access summary", "campaign", "remediation"
 	ID      string
 	Counter string
 	Stored  int

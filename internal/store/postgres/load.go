@@ -58,6 +58,9 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 		if err := materialize(ctx, tx, s.log, w.campaignIDs); err != nil {
 			return fmt.Errorf("compute counters: %w", err)
 		}
+		if err := sqlstore.RemediateSigned(ctx, pgQuerier{tx}, dialect{}, w.now); err != nil {
+			return fmt.Errorf("remediation items: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

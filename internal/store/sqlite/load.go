@@ -74,6 +74,9 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 		if err := rebuild(false); err != nil {
 			return err
 		}
+		if err := sqlstore.RemediateSigned(ctx, sqlQuerier{tx}, dialect{}, w.now); err != nil {
+			return fmt.Errorf("remediation items: %w", err)
+		}
 		s.log.Debug("load phases", "validate", validated.Sub(started), "write", written.Sub(validated),
 			"item indexes", indexed.Sub(written), "recount", counted.Sub(indexed), "other indexes", time.Since(counted),
 			"fresh", fresh, "rebuilt indexes", len(indexes))

@@ -48,6 +48,12 @@ func remediateRevoked(ctx context.Context, tx Querier, dl Dialect, now certsum.T
 	return err
 }
 
+// RemediateSigned records the revocations of every signed certification that has none
+// recorded yet: what a bulk load of decided, signed certifications needs.
+func RemediateSigned(ctx context.Context, tx Querier, dl Dialect, now certsum.Time) error {
+	return remediateRevoked(ctx, tx, dl, now, `c.phase = 'SIGNED'`)
+}
+
 // remediateUndecided records the undecided review items that cond selects as revoked by
 // identity by now, with the automatic completion's comment (parameters of cond from 4).
 func remediateUndecided(ctx context.Context, tx Querier, dl Dialect, now certsum.Time, by, comment, cond string, args ...any) error {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/certsum/certsum"
 )
@@ -13,6 +14,7 @@ const (
 	KindIdentitySummary = "identity summary"
 	KindAccessSummary   = "access summary"
 	KindCampaign        = "campaign"
+	KindRemediation     = "remediation"
 )
 
 // Recount collects what a verification finds: each stored counter that differs from its
@@ -99,6 +101,9 @@ func Recheck[K Key](ctx context.Context, q Querier, dl Dialect, fix bool) ([]cer
 	}
 	if err := v.campaigns(); err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
+	}
+	if err := v.remediation(); err != nil {
+		return nil, fmt.Errorf("remediation: %w", err)
 	}
 	if v.Drifts == nil {
 		return []certsum.Drift{}, nil
@@ -320,6 +325,52 @@ func (v *verifier[K]) campaigns() error {
 	for _, f := range fixes {
 		if _, err := v.q.Exec(v.ctx, `UPDATE campaigns SET total_certifications = `+v.dl.Param(1)+
 			`, completed_certifications = `+v.dl.Param(2)+` WHERE id = `+v.dl.Param(3), f.total, f.complete, f.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remediation checks that every REVOKE of a signed certification has its remediation item
+// ("missing", repaired by creating it as sign-off would have) and that no remediation item
+// of an existing certification stands for an item that is not a REVOKE ("stale", reported
+// only: what it records was decided and may have been carried out).
+func (v *verifier[K]) remediation() error {
+	var missing []K
+	err := v.each(`SELECT c.`+v.k.Cert+`, c.id, `+v.dl.Int("COUNT(*)")+` FROM review_items i
+		JOIN certifications c ON c.`+v.k.Cert+` = i.`+v.k.ItemCert+`
+		WHERE c.phase = 'SIGNED' AND i.decision = 'REVOKE'
+			AND NOT EXISTS (SELECT 1 FROM remediation_items r WHERE r.item_id = i.id)
+		GROUP BY c.`+v.k.Cert+`, c.id ORDER BY c.id`, func(rows Rows) error {
+		var key K
+		var id string
+		var n int
+		if err := rows.Scan(&key, &id, &n); err != nil {
+			return err
+		}
+		v.Report(KindRemediation, id, "missingRemediationItems", 0, n)
+		missing = append(missing, key)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = v.each(`SELECT r.id FROM remediation_items r
+		JOIN certifications c ON c.id = r.cert_id
+		LEFT JOIN review_items i ON i.id = r.item_id AND i.`+v.k.ItemCert+` = c.`+v.k.Cert+`
+		WHERE i.id IS NULL OR i.decision IS NULL OR i.decision <> 'REVOKE' ORDER BY r.id`, func(rows Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		v.Report(KindRemediation, id, "staleRemediationItem", 1, 0)
+		return nil
+	})
+	if err != nil || !v.fix {
+		return err
+	}
+	for _, key := range missing {
+		if err := remediateRevoked(v.ctx, v.q, v.dl, certsum.NewTime(time.Now()), `c.`+v.k.Cert+` = `+v.dl.Param(2), key); err != nil {
 			return err
 		}
 	}
