@@ -133,7 +133,11 @@ func runImport(ctx context.Context, st certsum.Store, path string, fl importFlag
 		opts.Mode = certsum.ImportMerge
 	}
 	p := newProgress(errOut, isTerminal(errOut), "importing", time.Now)
-	opts.Progress = p.update
+	opts.Progress = func(done, total int) {
+		if total >= progressFrom {
+			p.update(done, total)
+		}
+	}
 	stop := make(chan struct{})
 	go p.run(time.Second, stop)
 	r, err := st.ImportInventory(ctx, in, opts)
@@ -156,6 +160,9 @@ func runImport(ctx context.Context, st certsum.Store, path string, fl importFlag
 	}
 	return printImportReport(out, r, time.Since(start))
 }
+
+// progressFrom is how many rows an import writes before its progress is worth showing.
+const progressFrom = 10000
 
 // printProblems writes one line per problem: file:line:column: message.
 func printProblems(w io.Writer, problems certsum.InputProblems) {
