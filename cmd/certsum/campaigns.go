@@ -225,21 +225,20 @@ source owner reviews the access on their sources; --source limits the sources), 
 	return cmd
 }
 
-func newCampaignsActivateCmd(e *cliEnv) *cobra.Command {
-	var (
-		out outputFlag
-		tz  string
-	)
+// campaignStep is a command that changes one campaign and prints it as it then is.
+func campaignStep(e *cliEnv, use, short, long string, step func(cmd *cobra.Command, c *client.Client, id string) error) *cobra.Command {
+	var out outputFlag
 	cmd := &cobra.Command{
-		Use:   "activate CAMPAIGN",
-		Short: "Activate a STAGED campaign: its reviewers can decide (startCampaign)",
+		Use:   use + " CAMPAIGN",
+		Short: short,
+		Long:  long,
 		Args:  cobra.ExactArgs(1),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			c, format, err := e.session(cmd, &out)
 			if err != nil {
 				return err
 			}
-			if err := c.StartCampaign(cmd.Context(), args[0], tz); err != nil {
+			if err := step(cmd, c, args[0]); err != nil {
 				return err
 			}
 			k, err := c.GetCampaign(cmd.Context(), args[0])
@@ -250,42 +249,32 @@ func newCampaignsActivateCmd(e *cliEnv) *cobra.Command {
 		}),
 	}
 	out.register(cmd)
+	return cmd
+}
+
+func newCampaignsActivateCmd(e *cliEnv) *cobra.Command {
+	var tz string
+	cmd := campaignStep(e, "activate", "Activate a STAGED campaign: its reviewers can decide (startCampaign)", "",
+		func(cmd *cobra.Command, c *client.Client, id string) error {
+			return c.StartCampaign(cmd.Context(), id, tz)
+		})
 	cmd.Flags().StringVar(&tz, "time-zone", "", "your time zone: Z, ±hh:mm, ±hhmm or ±hh")
 	return cmd
 }
 
 func newCampaignsCompleteCmd(e *cliEnv) *cobra.Command {
-	var (
-		out    outputFlag
-		revoke bool
-	)
-	cmd := &cobra.Command{
-		Use:   "complete CAMPAIGN",
-		Short: "Complete a campaign past its deadline, deciding what is left (completeCampaign)",
-		Long: `Complete an ACTIVE campaign whose deadline has passed: every undecided item is approved
+	var revoke bool
+	cmd := campaignStep(e, "complete", "Complete a campaign past its deadline, deciding what is left (completeCampaign)",
+		`Complete an ACTIVE campaign whose deadline has passed: every undecided item is approved
 (or revoked with --revoke, where the campaign allows it), every open certification is signed,
 and the campaign is COMPLETED.`,
-		Args: cobra.ExactArgs(1),
-		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, format, err := e.session(cmd, &out)
-			if err != nil {
-				return err
-			}
+		func(cmd *cobra.Command, c *client.Client, id string) error {
 			action := certsum.Approve
 			if revoke {
 				action = certsum.Revoke
 			}
-			if err := c.CompleteCampaign(cmd.Context(), args[0], action); err != nil {
-				return err
-			}
-			k, err := c.GetCampaign(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return render(cmd.OutOrStdout(), format, campaignView(k))
-		}),
-	}
-	out.register(cmd)
+			return c.CompleteCampaign(cmd.Context(), id, action)
+		})
 	cmd.Flags().BoolVar(&revoke, "revoke", false, "revoke what is undecided instead of approving it")
 	return cmd
 }

@@ -15,14 +15,22 @@ import (
 // CERT_ADMIN users (the list also for REPORT_ADMIN), as the spec's x-sailpoint-userLevels
 // say.
 
-// campaignAdmin refuses a caller who is not a campaign administrator.
-func campaignAdmin(p *auth.Principal, levels ...string) error {
+// campaignAdmin returns the caller when it is a user with one of the levels (by default
+// the campaign administrators'), and refuses anyone else.
+func campaignAdmin(r *http.Request, levels ...string) (*auth.Principal, error) {
+	p, err := principal(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if len(levels) == 0 {
+		levels = campaignAdmins
+	}
 	for _, l := range levels {
 		if slices.Contains(p.Levels, l) {
-			return nil
+			return p, nil
 		}
 	}
-	return certsum.Errorf(certsum.CodeForbidden, "identity %s may not manage campaigns: this needs one of the levels %v", p.IdentityID, levels)
+	return nil, certsum.Errorf(certsum.CodeForbidden, "identity %s may not manage campaigns: this needs one of the levels %v", p.IdentityID, levels)
 }
 
 var campaignAdmins = []string{certsum.LevelOrgAdmin, certsum.LevelCertAdmin}
@@ -51,11 +59,7 @@ func (s *server) withProgress(k *certsum.Campaign) {
 
 // listCampaigns serves getActiveCampaigns.
 func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r.Context())
-	if err != nil {
-		return err
-	}
-	if err := campaignAdmin(p, certsum.LevelOrgAdmin, certsum.LevelCertAdmin, certsum.LevelReportAdmin); err != nil {
+	if _, err := campaignAdmin(r, certsum.LevelOrgAdmin, certsum.LevelCertAdmin, certsum.LevelReportAdmin); err != nil {
 		return err
 	}
 	full, err := detailParam(r)
@@ -90,11 +94,7 @@ func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) error {
 
 // getCampaign serves getCampaign.
 func (s *server) getCampaign(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r.Context())
-	if err != nil {
-		return err
-	}
-	if err := campaignAdmin(p, campaignAdmins...); err != nil {
+	if _, err := campaignAdmin(r); err != nil {
 		return err
 	}
 	full, err := detailParam(r)
@@ -200,11 +200,8 @@ func (b *campaignBody) campaign() (*certsum.Campaign, error) {
 // createCampaign serves createCampaign: the campaign is stored PENDING and answered 202;
 // its certifications are generated in the background, after which it is STAGED (or ERROR).
 func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r.Context())
+	p, err := campaignAdmin(r)
 	if err != nil {
-		return err
-	}
-	if err := campaignAdmin(p, campaignAdmins...); err != nil {
 		return err
 	}
 	var body campaignBody
@@ -231,11 +228,7 @@ var timeZonePattern = regexp.MustCompile(`^(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)$`)
 // becomes ACTIVE with its certifications. The body's timeZone is checked; the deadline
 // stays the instant the campaign holds.
 func (s *server) startCampaign(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r.Context())
-	if err != nil {
-		return err
-	}
-	if err := campaignAdmin(p, campaignAdmins...); err != nil {
+	if _, err := campaignAdmin(r); err != nil {
 		return err
 	}
 	var body struct {
@@ -265,11 +258,8 @@ func (s *server) startCampaign(w http.ResponseWriter, r *http.Request) error {
 
 // completeCampaign serves completeCampaign.
 func (s *server) completeCampaign(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r.Context())
+	p, err := campaignAdmin(r)
 	if err != nil {
-		return err
-	}
-	if err := campaignAdmin(p, campaignAdmins...); err != nil {
 		return err
 	}
 	var body struct {
@@ -292,11 +282,7 @@ func (s *server) completeCampaign(w http.ResponseWriter, r *http.Request) error 
 
 // deleteCampaigns serves deleteCampaigns.
 func (s *server) deleteCampaigns(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r.Context())
-	if err != nil {
-		return err
-	}
-	if err := campaignAdmin(p, campaignAdmins...); err != nil {
+	if _, err := campaignAdmin(r); err != nil {
 		return err
 	}
 	var body struct {

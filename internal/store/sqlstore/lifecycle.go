@@ -41,29 +41,13 @@ func (c *Core[K]) CreateCampaign(ctx context.Context, k *certsum.Campaign, owner
 	k.TotalCertifications, k.CompletedCertifications, k.Alerts = 0, 0, []certsum.CampaignAlert{}
 	err := c.B.WriteTx(ctx, func(tx Querier) error {
 		missing := func(table, what string, ids []string) error {
-			if len(ids) == 0 {
-				return nil
+			id, err := Missing(ctx, tx, dl, func(ph string) string {
+				return `SELECT id FROM ` + table + ` WHERE deleted_at IS NULL AND ` + dl.AnyOf("id", ph)
+			}, ids)
+			if err == nil && id != "" {
+				err = &certsum.Error{Code: certsum.CodeReference, Message: fmt.Sprintf("%s %q does not exist", what, id)}
 			}
-			found := map[string]bool{}
-			args := Args(dl)
-			ph := args.Add(dl.IDs(ids))
-			if err := Each(ctx, tx, `SELECT id FROM `+table+` WHERE deleted_at IS NULL AND `+dl.AnyOf("id", ph), args.Values,
-				func(rows Rows) error {
-					var id string
-					if err := rows.Scan(&id); err != nil {
-						return err
-					}
-					found[id] = true
-					return nil
-				}); err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if !found[id] {
-					return &certsum.Error{Code: certsum.CodeReference, Message: fmt.Sprintf("%s %q does not exist", what, id)}
-				}
-			}
-			return nil
+			return err
 		}
 		if err := missing("identities", "campaign owner", []string{owner}); err != nil {
 			return err
@@ -207,16 +191,7 @@ func (c *Core[K]) failCampaign(ctx context.Context, id, why string) error {
 // PendingCampaigns returns the ids of the campaigns still PENDING (whose generation has not
 // run or did not finish), oldest first.
 func (c *Core[K]) PendingCampaigns(ctx context.Context) ([]string, error) {
-	var ids []string
-	err := Each(ctx, c.B.Read(), `SELECT id FROM campaigns WHERE status = 'PENDING' ORDER BY created, id`, nil,
-		func(rows Rows) error {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-			return nil
-		})
+	ids, err := Strings(ctx, c.B.Read(), `SELECT id FROM campaigns WHERE status = 'PENDING' ORDER BY created, id`)
 	if err != nil {
 		return nil, fmt.Errorf("pending campaigns: %w", c.B.Translate(err))
 	}
@@ -226,20 +201,49 @@ func (c *Core[K]) PendingCampaigns(ctx context.Context) ([]string, error) {
 // OverdueCampaigns returns the ids of the ACTIVE campaigns whose deadline has passed,
 // earliest deadline first.
 func (c *Core[K]) OverdueCampaigns(ctx context.Context) ([]string, error) {
-	var ids []string
-	err := Each(ctx, c.B.Read(), `SELECT id FROM campaigns WHERE status = 'ACTIVE' AND deadline < `+c.B.Param(1)+
-		` ORDER BY deadline, id`, []any{c.B.TimeArg(c.B.Now())}, func(rows Rows) error {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		ids = append(ids, id)
-		return nil
-	})
+	ids, err := Strings(ctx, c.B.Read(), `SELECT id FROM campaigns WHERE status = 'ACTIVE' AND deadline < `+c.B.Param(1)+
+		` ORDER BY deadline, id`, c.B.TimeArg(c.B.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("overdue campaigns: %w", c.B.Translate(err))
 	}
 	return ids, nil
+}
+
+// Strings returns the one text column of a query's rows.
+func Strings(ctx context.Context, q Querier, stmt string, args ...any) ([]string, error) {
+	var out []string
+	err := Each(ctx, q, stmt, args, func(rows Rows) error {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return err
+		}
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
+// Missing returns the first of ids that the query (which selects the ids it finds, given
+// them through the dialect's IDs) does not return, or "".
+func Missing(ctx context.Context, q Querier, dl Dialect, stmt func(ph string) string, ids []string) (string, error) {
+	if len(ids) == 0 {
+		return "", nil
+	}
+	args := Args(dl)
+	found, err := Strings(ctx, q, stmt(args.Add(dl.IDs(ids))), args.Values...)
+	if err != nil {
+		return "", err
+	}
+	seen := make(map[string]bool, len(found))
+	for _, id := range found {
+		seen[id] = true
+	}
+	for _, id := range ids {
+		if !seen[id] {
+			return id, nil
+		}
+	}
+	return "", nil
 }
 
 // ActivateCampaign activates a STAGED campaign: it becomes ACTIVE with the deadline, and

@@ -190,25 +190,15 @@ func (c *Core[K]) CompleteRemediations(ctx context.Context, ids []string, by str
 	dl := c.B
 	var changed int64
 	err := c.B.WriteTx(ctx, func(tx Querier) error {
-		found := map[string]bool{}
-		args := Args(dl)
-		ph := args.Add(dl.IDs(ids))
-		if err := Each(ctx, tx, `SELECT id FROM remediation_items WHERE `+dl.AnyOf("id", ph), args.Values, func(rows Rows) error {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			found[id] = true
-			return nil
-		}); err != nil {
+		id, err := Missing(ctx, tx, dl, func(ph string) string {
+			return `SELECT id FROM remediation_items WHERE ` + dl.AnyOf("id", ph)
+		}, ids)
+		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if !found[id] {
-				return certsum.NotFoundf("remediation item %q not found", id)
-			}
+		if id != "" {
+			return certsum.NotFoundf("remediation item %q not found", id)
 		}
-		var err error
 		changed, err = tx.Exec(ctx, `UPDATE remediation_items SET status = 'COMPLETED', completed_by = `+dl.Param(1)+
 			`, completed_at = `+dl.Param(2)+` WHERE status = 'PENDING' AND `+dl.AnyOf("id", dl.Param(3)),
 			by, dl.TimeArg(c.B.Now()), dl.IDs(ids))
