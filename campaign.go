@@ -296,10 +296,12 @@ func (s *SearchCampaignInfo) check() error {
 	}
 	hasQuery := s.Query != nil && strings.TrimSpace(*s.Query) != ""
 	switch {
-	case hasQuery && s.IdentityIDs != nil:
+	case hasQuery && len(s.IdentityIDs) > 0:
 		return Invalidf("searchCampaignInfo", "searchCampaignInfo takes query or identityIds, not both")
 	case hasQuery:
-		return Invalidf("searchCampaignInfo.query", "search queries are not supported by this certsum; select the identities with identityIds")
+		if _, err := ParseSearchQuery(*s.Query); err != nil {
+			return err
+		}
 	case len(s.IdentityIDs) == 0:
 		return Invalidf("searchCampaignInfo.identityIds", "searchCampaignInfo needs identityIds (or a query)")
 	case len(s.IdentityIDs) > MaxSearchIdentities:

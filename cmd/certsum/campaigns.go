@@ -147,7 +147,9 @@ the command waits for that unless --no-wait. Activate it with 'certsum campaigns
 
 Types: MANAGER (each manager reviews their direct reports' access), SOURCE_OWNER (each
 source owner reviews the access on their sources; --source limits the sources), SEARCH
-(--identity selects the identities; --reviewer reviews them all, else each one's manager).`,
+(--identity or --query selects the identities; --reviewer reviews them all, else each one's
+manager). A query is field:value terms on id, name, email, attributes.<name>, source.id and
+access.id, joined with AND, OR and NOT, with "quoted values" and * wildcards.`,
 		Example: `  certsum campaigns create --name "Q3 manager review" --type MANAGER --deadline 2026-12-31T17:00:00Z
   certsum campaigns create --name "AD owners" --type SOURCE_OWNER --source ad --auto-revoke
   certsum campaigns create --name "Admins" --type SEARCH --identity ann --identity bob \
@@ -176,6 +178,9 @@ source owner reviews the access on their sources; --source limits the sources), 
 			if k.Type == certsum.CampaignSearch {
 				info := &certsum.SearchCampaignInfo{Type: certsum.SearchIdentity, IdentityIDs: identities,
 					AccessConstraints: []certsum.AccessConstraint{}}
+				if query != "" {
+					info.Query = &query
+				}
 				if constraintType != "" {
 					a := certsum.AccessConstraint{Type: certsum.DtoType(strings.ToUpper(constraintType)), Operator: certsum.ConstraintAll}
 					if len(constraintIDs) > 0 {
@@ -191,8 +196,8 @@ source owner reviews the access on their sources; --source limits the sources), 
 					info.Reviewer = &certsum.SearchReviewer{Type: rt, ID: reviewer}
 				}
 				k.SearchCampaignInfo = info
-			} else if len(identities) > 0 || reviewer != "" || constraintType != "" {
-				return fmt.Errorf("--identity, --reviewer and --access-type are for SEARCH campaigns")
+			} else if len(identities) > 0 || reviewer != "" || constraintType != "" || query != "" {
+				return fmt.Errorf("--identity, --query, --reviewer and --access-type are for SEARCH campaigns")
 			}
 			created, err := c.CreateCampaign(cmd.Context(), k)
 			if err != nil {
@@ -214,6 +219,7 @@ source owner reviews the access on their sources; --source limits the sources), 
 	f.StringVar(&deadline, "deadline", "", "when the reviews are due, RFC 3339 (needed to activate)")
 	f.StringSliceVar(&sources, "source", nil, "SOURCE_OWNER: a source to review (repeatable; default all)")
 	f.StringSliceVar(&identities, "identity", nil, "SEARCH: an identity to review (repeatable)")
+	f.StringVar(&query, "query", "", `SEARCH: the identities to review, e.g. 'attributes.department:Engineering AND NOT source.id:hr'`)
 	f.StringVar(&reviewer, "reviewer", "", "SEARCH: the one reviewer of every certification (identity id)")
 	f.BoolVar(&reviewerIsGroup, "reviewer-group", false, "SEARCH: --reviewer names a governance group")
 	f.StringVar(&constraintType, "access-type", "", "SEARCH: review only access of this type (ROLE, ACCESS_PROFILE, ENTITLEMENT)")

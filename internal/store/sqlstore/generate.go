@@ -520,8 +520,19 @@ func (g *generator[K]) sourceOwner(ctx context.Context) error {
 // reviews everything; without one each identity's manager, else the campaign owner.
 func (g *generator[K]) search(ctx context.Context) error {
 	info := g.camp.SearchCampaignInfo
+	ids := info.IdentityIDs
+	if info.Query != nil && *info.Query != "" {
+		var err error
+		if ids, err = g.selected(ctx, *info.Query); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			g.alert("WARN", "the search query selects no identity: "+*info.Query)
+			return nil
+		}
+	}
 	args := Args(g.dl)
-	ph := args.Add(g.dl.IDs(info.IdentityIDs))
+	ph := args.Add(g.dl.IDs(ids))
 	keep := func(h certsum.Holding) bool {
 		if len(info.AccessConstraints) == 0 {
 			return true
@@ -582,6 +593,50 @@ func (g *generator[K]) search(ctx context.Context) error {
 			len(unreviewed), sample(unreviewed, len(unreviewed))))
 	}
 	return err
+}
+
+// selected returns the live identities a search query selects, in id order: each is
+// matched with its name, email, attributes, and the ids and sources of the access it holds.
+func (g *generator[K]) selected(ctx context.Context, query string) ([]string, error) {
+	q, err := certsum.ParseSearchQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	var cur *certsum.SearchSubject
+	done := func() {
+		if cur != nil && q.Matches(cur) {
+			out = append(out, cur.ID)
+		}
+	}
+	err = Each(ctx, g.tx, `SELECT i.id, i.name, COALESCE(i.email, ''), CAST(i.attributes AS TEXT),
+			COALESCE(a.access_type, ''), COALESCE(a.access_id, '')
+		FROM identities i LEFT JOIN assignments a ON a.identity_id = i.id AND a.deleted_at IS NULL
+		WHERE i.deleted_at IS NULL ORDER BY i.id`, nil, func(rows Rows) error {
+		var id, name, email, attrs, typ, access string
+		if err := rows.Scan(&id, &name, &email, &attrs, &typ, &access); err != nil {
+			return err
+		}
+		if cur == nil || cur.ID != id {
+			done()
+			cur = &certsum.SearchSubject{ID: id, Name: name, Email: email}
+			if err := json.Unmarshal([]byte(attrs), &cur.Attributes); err != nil {
+				return fmt.Errorf("attributes of %s: %w", id, err)
+			}
+		}
+		if _, live := g.cat.names[certsum.DtoType(typ)][access]; live {
+			cur.AccessIDs = append(cur.AccessIDs, access)
+			switch certsum.DtoType(typ) {
+			case certsum.TypeEntitlement:
+				cur.SourceIDs = append(cur.SourceIDs, g.cat.entSource[access])
+			case certsum.TypeAccessProfile:
+				cur.SourceIDs = append(cur.SourceIDs, g.cat.apSource[access])
+			}
+		}
+		return nil
+	})
+	done()
+	return out, err
 }
 
 // alert adds an alert to the campaign.

@@ -199,6 +199,28 @@ func testGeneration(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		}
 	})
 
+	t.Run("SEARCH: a query selects the identities by attributes and access", func(t *testing.T) {
+		st := setup(t)
+		q := `attributes.title:engineer OR (source.id:gh AND NOT name:ann*)`
+		k := staged(t, st, certsum.Campaign{Name: "Query", Description: &desc, Type: certsum.CampaignSearch,
+			SearchCampaignInfo: &certsum.SearchCampaignInfo{Type: certsum.SearchIdentity, Query: &q}}, "ceo")
+		want := map[string]map[string][]string{
+			"mgr": {
+				"ann":  {"ENTITLEMENT ad-admins@ad:ann", "ROLE role-eng"},
+				"dave": {"ACCESS_PROFILE ap-ad", "ENTITLEMENT gh-org@gh:dave"},
+			},
+		}
+		if diff := cmp.Diff(want, generated(t, st, k.ID)); diff != "" {
+			t.Errorf("query (-want +got):\n%s", diff)
+		}
+		none := `email:nobody@*`
+		k = staged(t, st, certsum.Campaign{Name: "None", Description: &desc, Type: certsum.CampaignSearch,
+			SearchCampaignInfo: &certsum.SearchCampaignInfo{Type: certsum.SearchIdentity, Query: &none}}, "ceo")
+		if k.Status != certsum.StatusError || len(k.Alerts) != 2 {
+			t.Errorf("a query that selects nobody: %s with %v", k.Status, alertTexts(k))
+		}
+	})
+
 	t.Run("a campaign is a snapshot: a later import changes none of its items", func(t *testing.T) {
 		st := setup(t)
 		k := staged(t, st, certsum.Campaign{Name: "Managers", Description: &desc, Type: certsum.CampaignManager}, "ceo")
