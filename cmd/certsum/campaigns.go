@@ -137,6 +137,7 @@ func newCampaignsCreateCmd(e *cliEnv) *cobra.Command {
 		constraintType      string
 		constraintIDs       []string
 		reviewerIsGroup     bool
+		query               string
 	)
 	cmd := &cobra.Command{
 		Use:   "create",
