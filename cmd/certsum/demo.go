@@ -123,7 +123,7 @@ func runDemo(ctx context.Context, open storeOpener, cfg Config, opts demo.Option
 
 	fmt.Fprintf(stderr, "generating %s identities (seed %d, anchored at %s)\n",
 		thousands(opts.Identities), opts.Seed, opts.Now.UTC().Format(time.RFC3339))
-	ds := demo.Generate(opts)
+	ds, assignments := demo.GenerateWithAssignments(opts)
 	generated := time.Since(started)
 	sum := demo.Summarize(ds)
 	fmt.Fprintf(stderr, "generated %s review items in %s\n", thousands(sum.Items), round(generated))
@@ -142,6 +142,13 @@ func runDemo(ctx context.Context, open storeOpener, cfg Config, opts demo.Option
 		return fmt.Errorf("load the demo dataset into %s: %w", dsn, err)
 	}
 	p.finish()
+	// Who holds what, so that new campaigns can be generated over the demo organisation.
+	ip := newProgress(stderr, isTerminal(stderr), "importing assignments", time.Now)
+	if err := demo.ImportAssignments(ctx, st, assignments, ip.update); err != nil {
+		ip.abort()
+		return fmt.Errorf("%s: %w", dsn, err)
+	}
+	ip.finish()
 	loaded := time.Since(loadStart)
 
 	decided := 0.0
@@ -153,6 +160,7 @@ func runDemo(ctx context.Context, open storeOpener, cfg Config, opts demo.Option
 	fmt.Fprintf(w, "  identities             %12s\n", thousands(sum.Identities))
 	fmt.Fprintf(w, "  accounts               %12s\n", thousands(sum.Accounts))
 	fmt.Fprintf(w, "  entitlements           %12s   access profiles %d, roles %d\n", thousands(sum.Entitlements), sum.AccessProfiles, sum.Roles)
+	fmt.Fprintf(w, "  assignments            %12s\n", thousands(len(assignments)))
 	fmt.Fprintf(w, "  campaigns              %12s\n", thousands(sum.Campaigns))
 	fmt.Fprintf(w, "  certifications         %12s\n", thousands(sum.Certifications))
 	fmt.Fprintf(w, "  review items           %12s   %.1f %% decided\n", thousands(sum.Items), decided)

@@ -54,7 +54,29 @@ func (o Options) normalized() Options {
 
 // Generate builds the demo dataset for opts. The same options always give a deep-equal
 // dataset. Counters and completed flags are left zero: certsum.Store.Load computes them.
-func Generate(opts Options) *certsum.Dataset {
+func Generate(opts Options) *certsum.Dataset { return generate(opts).ds }
+
+// GenerateWithAssignments is Generate with who holds what: every person's roles, access
+// profiles and entitlements (held through their account on its source), for ImportInventory,
+// so that new campaigns can be generated over the organisation.
+func GenerateWithAssignments(opts Options) (*certsum.Dataset, []certsum.InputAssignment) {
+	g := generate(opts)
+	return g.ds, g.assignments()
+}
+
+// ImportAssignments merges assignments into st's inventory (after Load wrote the rest).
+func ImportAssignments(ctx context.Context, st certsum.Store, as []certsum.InputAssignment, progress func(done, total int)) error {
+	in := &certsum.InventoryInput{FormatVersion: certsum.InventoryFormatVersion, Mode: certsum.ImportMerge,
+		Name: "demo", Assignments: as}
+	in.Cover(certsum.KindAssignment)
+	if _, err := st.ImportInventory(ctx, in, certsum.ImportOptions{Source: "certsum demo", Progress: progress}); err != nil {
+		return fmt.Errorf("import the demo's assignments: %w", err)
+	}
+	return nil
+}
+
+// generate builds the whole organisation.
+func generate(opts Options) *gen {
 	opts = opts.normalized()
 	seed := uint64(opts.Seed)
 	g := &gen{
@@ -72,17 +94,42 @@ func Generate(opts Options) *certsum.Dataset {
 	g.assignAccess()
 	g.buildAccounts()
 	g.buildCampaigns()
-	return g.ds
+	return g
 }
 
 // Fill generates the dataset for opts and writes it to st with st.Load, which reports
-// progress (rows written, total) when progress is not nil. st should be empty.
+// progress (rows written, total) when progress is not nil; then it imports who holds what
+// (every person's roles, access profiles and entitlements, as assignments), so that new
+// campaigns can be generated over the demo organisation. st should be empty.
 func Fill(ctx context.Context, st certsum.Store, opts Options, progress func(done, total int)) error {
-	ds := Generate(opts)
+	ds, as := GenerateWithAssignments(opts)
 	if err := st.Load(ctx, ds, progress); err != nil {
 		return fmt.Errorf("load demo dataset: %w", err)
 	}
-	return nil
+	return ImportAssignments(ctx, st, as, nil)
+}
+
+// assignments returns what every person was given: roles and access profiles, and
+// entitlements held through the person's account on their source.
+func (g *gen) assignments() []certsum.InputAssignment {
+	var out []certsum.InputAssignment
+	for pi := range g.people {
+		p := &g.people[pi]
+		id := g.ds.Identities[pi].ID
+		for _, r := range p.roles {
+			out = append(out, certsum.InputAssignment{IdentityID: id, AccessType: certsum.TypeRole, AccessID: g.ds.Roles[r].ID})
+		}
+		for _, a := range p.aps {
+			out = append(out, certsum.InputAssignment{IdentityID: id, AccessType: certsum.TypeAccessProfile,
+				AccessID: g.ds.AccessProfiles[a].ID})
+		}
+		for _, e := range p.ents {
+			acct, _, _ := g.accountFlags(pi, g.cat.entSrc[e])
+			out = append(out, certsum.InputAssignment{IdentityID: id, AccessType: certsum.TypeEntitlement,
+				AccessID: g.ds.Entitlements[e].ID, AccountID: acct})
+		}
+	}
+	return out
 }
 
 // gen holds the state of one Generate call.
