@@ -107,6 +107,8 @@ type Campaign struct {
 	// reviewer. InventoryVersion is the inventory version the campaign was generated from.
 	OwnerID          string `json:"-"`
 	InventoryVersion int64  `json:"-"`
+	// FilterSnapshot is the campaign filter as it was when the campaign was created.
+	FilterSnapshot *CampaignFilter `json:"-"`
 }
 
 // SlimCampaign is the spec's SlimCampaign (detail=SLIM).
@@ -242,7 +244,13 @@ func (c *Campaign) CheckNew(now Time) error {
 		return Invalidf("correlatedStatus", "correlatedStatus %q is not CORRELATED or UNCORRELATED", c.CorrelatedStatus)
 	}
 	if c.Filter != nil {
-		return Invalidf("filter", "campaign filters are not supported by this certsum; remove filter")
+		if c.Filter.ID == "" {
+			return Invalidf("filter.id", "filter.id names the campaign filter")
+		}
+		if c.Filter.Type != "" && c.Filter.Type != "CAMPAIGN_FILTER" {
+			return Invalidf("filter.type", "filter.type is CAMPAIGN_FILTER, not %q", c.Filter.Type)
+		}
+		c.Filter.Type = "CAMPAIGN_FILTER"
 	}
 	switch c.Type {
 	case CampaignManager:

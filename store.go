@@ -224,6 +224,7 @@ type Store interface {
 	InventoryStore
 	ImportStore
 	RemediationStore
+	CampaignFilterStore
 	ClientStore
 	KeyStore
 	AdminStore

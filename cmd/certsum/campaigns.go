@@ -138,6 +138,7 @@ func newCampaignsCreateCmd(e *cliEnv) *cobra.Command {
 		constraintIDs       []string
 		reviewerIsGroup     bool
 		query               string
+		filter              string
 	)
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -175,6 +176,9 @@ access.id, joined with AND, OR and NOT, with "quoted values" and * wildcards.`,
 			}
 			if len(sources) > 0 {
 				k.SourceOwnerCampaignInfo = &certsum.SourceOwnerCampaignInfo{SourceIDs: sources}
+			}
+			if filter != "" {
+				k.Filter = &certsum.CampaignFilterRef{ID: filter, Type: "CAMPAIGN_FILTER"}
 			}
 			if k.Type == certsum.CampaignSearch {
 				info := &certsum.SearchCampaignInfo{Type: certsum.SearchIdentity, IdentityIDs: identities,
@@ -226,6 +230,7 @@ access.id, joined with AND, OR and NOT, with "quoted values" and * wildcards.`,
 	f.StringVar(&constraintType, "access-type", "", "SEARCH: review only access of this type (ROLE, ACCESS_PROFILE, ENTITLEMENT)")
 	f.StringSliceVar(&constraintIDs, "access", nil, "SEARCH: with --access-type, review only these ids (repeatable)")
 	f.BoolVar(&autoRevoke, "auto-revoke", false, "allow completing the campaign with REVOKE")
+	f.StringVar(&filter, "campaign-filter", "", "the id of a campaign filter (POST /certsum/v1/campaign-filters) to apply")
 	f.StringVar(&comments, "comments", "", "comments required on ALL_DECISIONS, REVOKE_ONLY_DECISIONS or NO_DECISIONS (default)")
 	f.BoolVar(&noWait, "no-wait", false, "return as soon as the campaign is created (PENDING)")
 	_ = cmd.MarkFlagRequired("name")

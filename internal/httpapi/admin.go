@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -45,6 +46,11 @@ func (s *server) adminRoutes() []adminRoute {
 		{"GET", "/remediations/summary", campaignAdmins, s.countRemediations},
 		{"POST", "/remediations/complete", campaignAdmins, s.completeRemediations},
 		{"POST", "/remediations/{id}/complete", campaignAdmins, s.completeRemediation},
+		{"POST", "/campaign-filters", campaignAdmins, s.createCampaignFilter},
+		{"GET", "/campaign-filters", campaignAdmins, s.listCampaignFilters},
+		{"GET", "/campaign-filters/{id}", campaignAdmins, s.getCampaignFilter},
+		{"POST", "/campaign-filters/{id}", campaignAdmins, s.updateCampaignFilter},
+		{"POST", "/campaign-filters/delete", campaignAdmins, s.deleteCampaignFilters},
 		{"GET", "/clock", org, s.getClock},
 		{"POST", "/clock", org, s.moveClock},
 	}
@@ -371,4 +377,77 @@ func (s *server) completeRemediationIDs(w http.ResponseWriter, r *http.Request, 
 		return asContent(err)
 	}
 	return writeJSON(w, http.StatusOK, map[string]int{"completed": n}, -1)
+}
+
+// createCampaignFilter stores a campaign filter (the spec's CampaignFilterDetails; id and
+// isSystemFilter are set by certsum).
+func (s *server) createCampaignFilter(w http.ResponseWriter, r *http.Request) error {
+	var f certsum.CampaignFilter
+	if err := decodeBody(r, &f); err != nil {
+		return err
+	}
+	if err := s.store.CreateCampaignFilter(r.Context(), &f); err != nil {
+		return asContent(err)
+	}
+	return writeJSON(w, http.StatusOK, f, -1)
+}
+
+// listCampaignFilters returns {"items": [...], "count": n}, a page by name (limit, start).
+func (s *server) listCampaignFilters(w http.ResponseWriter, r *http.Request) error {
+	q := queryValues(r)
+	limit, err := intParam(q, "limit", certsum.DefaultLimit, certsum.MaxLimit)
+	if err != nil {
+		return err
+	}
+	start, err := intParam(q, "start", 0, math.MaxInt32)
+	if err != nil {
+		return err
+	}
+	items, _, err := s.store.ListCampaignFilters(r.Context(), limit, start)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items, "count": len(items)}, -1)
+}
+
+// getCampaignFilter returns one campaign filter.
+func (s *server) getCampaignFilter(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.store.GetCampaignFilter(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, f, -1)
+}
+
+// updateCampaignFilter replaces a campaign filter; campaigns made with it keep the old one.
+func (s *server) updateCampaignFilter(w http.ResponseWriter, r *http.Request) error {
+	var f certsum.CampaignFilter
+	if err := decodeBody(r, &f); err != nil {
+		return err
+	}
+	f.ID = r.PathValue("id")
+	if err := s.store.UpdateCampaignFilter(r.Context(), &f); err != nil {
+		if certsum.ErrorCode(err) == certsum.CodeNotFound {
+			return err
+		}
+		return asContent(err)
+	}
+	return writeJSON(w, http.StatusOK, f, -1)
+}
+
+// deleteCampaignFilters deletes the filters whose ids the body lists, all or none: 204.
+func (s *server) deleteCampaignFilters(w http.ResponseWriter, r *http.Request) error {
+	var ids []string
+	if err := decodeBody(r, &ids); err != nil {
+		return err
+	}
+	if err := s.store.DeleteCampaignFilters(r.Context(), ids); err != nil {
+		if certsum.ErrorCode(err) == certsum.CodeNotFound {
+			return err
+		}
+		return asContent(err)
+	}
+	w.Header().Set("Content-Type", "application/json") // as on every answer; there is no body
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -178,3 +178,55 @@ func TestRemediationRoutes(t *testing.T) {
 	f.do("GET", AdminPrefix+"/remediations", user, nil).mustError(t, 403, "403 Forbidden", "lacks the level")
 	f.do("GET", AdminPrefix+"/nothing", f.admin, nil).mustStatus(t, 404)
 }
+
+func TestCampaignFilterRoutes(t *testing.T) {
+	f := campaignFixture(t)
+	var made certsum.CampaignFilter
+	f.do("POST", AdminPrefix+"/campaign-filters", f.admin, `{"name": "roles only", "owner": null, "mode": "INCLUSION",
+		"isSystemFilter": false, "criteriaList": [{"type": "ROLE", "property": null, "value": "engineer", "operation": "EQUALS"}]}`).
+		mustStatus(t, 200).decode(t, &made)
+	if made.ID == "" || made.Mode != certsum.FilterInclusion {
+		t.Fatalf("created filter: %+v", made)
+	}
+	var k certsum.Campaign
+	f.do("POST", v+"/campaigns", f.admin, map[string]any{"name": "filtered", "description": nil, "type": "SEARCH",
+		"filter":             map[string]string{"id": made.ID, "type": "CAMPAIGN_FILTER"},
+		"searchCampaignInfo": map[string]any{"type": "IDENTITY", "identityIds": []string{idSam, idSue}}}).
+		mustStatus(t, http.StatusAccepted).decode(t, &k)
+	k = waitCampaign(t, f, k.ID)
+	if k.Status != certsum.StatusStaged || k.Filter == nil || k.Filter.Name != "roles only" {
+		t.Fatalf("filtered campaign: %+v", k)
+	}
+	var certs []certsum.Certification
+	f.do("GET", v+"/certifications", f.admin, nil).mustStatus(t, 200).decode(t, &certs)
+	for _, c := range certs {
+		if c.Campaign.ID == k.ID && c.DecisionsTotal != 1 {
+			t.Errorf("the filtered certification has %d items, want Sam's role only", c.DecisionsTotal)
+		}
+	}
+	var list struct {
+		Items []certsum.CampaignFilter `json:"items"`
+		Count int                      `json:"count"`
+	}
+	f.do("GET", AdminPrefix+"/campaign-filters?limit=10", f.admin, nil).mustStatus(t, 200).decode(t, &list)
+	if list.Count != 1 || list.Items[0].ID != made.ID {
+		t.Errorf("list: %+v", list)
+	}
+	f.do("POST", AdminPrefix+"/campaign-filters/"+made.ID, f.admin, `{"id": "", "name": "renamed", "owner": null,
+		"mode": "EXCLUSION", "isSystemFilter": false, "criteriaList": [{"type": "SOURCE", "value": "orders db"}]}`).mustStatus(t, 200)
+	var got certsum.CampaignFilter
+	f.do("GET", AdminPrefix+"/campaign-filters/"+made.ID, f.admin, nil).mustStatus(t, 200).decode(t, &got)
+	if got.Name != "renamed" || got.Mode != certsum.FilterExclusion {
+		t.Errorf("after update: %+v", got)
+	}
+	f.do("POST", AdminPrefix+"/campaign-filters", f.admin, `{"name": "x", "mode": "INCLUSION", "criteriaList": [{"type": "ACCOUNT", "value": "a"}]}`).
+		mustError(t, 400, detailBadContent, "does not evaluate")
+	f.do("POST", AdminPrefix+"/campaign-filters/nope", f.admin, `{"name": "x", "mode": "INCLUSION", "criteriaList": [{"type": "ROLE", "value": "a"}]}`).
+		mustStatus(t, 404)
+	f.do("POST", AdminPrefix+"/campaign-filters/delete", f.admin, `["nope"]`).mustStatus(t, 404)
+	res := f.do("POST", AdminPrefix+"/campaign-filters/delete", f.admin, `["`+made.ID+`"]`)
+	if res.status != http.StatusNoContent {
+		t.Errorf("delete: %d %s", res.status, res.body)
+	}
+	f.do("GET", AdminPrefix+"/campaign-filters/"+made.ID, f.admin, nil).mustStatus(t, 404)
+}

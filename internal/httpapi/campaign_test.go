@@ -140,7 +140,7 @@ func TestCampaignRequestsOutsideTheRules(t *testing.T) {
 		{"an unknown identity", `{"name": "x", "description": null, "type": "SEARCH", "searchCampaignInfo": {"type": "IDENTITY", "identityIds": ["ghost"]}}`, detailReference, "ghost"},
 		{"an unknown source", `{"name": "x", "description": null, "type": "SOURCE_OWNER", "sourceOwnerCampaignInfo": {"sourceIds": ["nowhere"]}}`, detailReference, "nowhere"},
 		{"an unknown field", `{"name": "x", "description": null, "type": "MANAGER", "colour": "red"}`, detailBadContent, "unknown field"},
-		{"a filter", `{"name": "x", "description": null, "type": "MANAGER", "filter": {"id": "f", "type": "CAMPAIGN_FILTER"}}`, detailBadContent, "filters are not supported"},
+		{"an unknown filter", `{"name": "x", "description": null, "type": "MANAGER", "filter": {"id": "f", "type": "CAMPAIGN_FILTER"}}`, detailReference, "campaign filter"},
 		{"not JSON", `{"name": `, detailBadContent, "JSON"},
 	}
 	for _, tt := range tests {

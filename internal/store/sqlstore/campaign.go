@@ -11,7 +11,7 @@ const campaignSelect = `SELECT k.id, k.name, k.description, k.deadline, k.type, 
 	k.auto_revoke_allowed, k.recommendations_enabled, k.status, k.correlated_status, k.created,
 	k.total_certifications, k.completed_certifications, k.alerts, k.modified, k.filter,
 	k.sunset_comments_required, k.source_owner_campaign_info, k.mandatory_comment_requirement,
-	COALESCE(k.owner_id, ''), k.search_campaign_info, COALESCE(k.inventory_version, 0)
+	COALESCE(k.owner_id, ''), k.search_campaign_info, COALESCE(k.inventory_version, 0), k.filter_snapshot
 FROM campaigns k`
 
 func scanCampaign(dl Dialect, r Scanner) (*certsum.Campaign, error) {
@@ -19,15 +19,16 @@ func scanCampaign(dl Dialect, r Scanner) (*certsum.Campaign, error) {
 	var filter *certsum.CampaignFilterRef
 	var soInfo *certsum.SourceOwnerCampaignInfo
 	var search *certsum.SearchCampaignInfo
+	var snapshot *certsum.CampaignFilter
 	err := r.Scan(&k.ID, &k.Name, &k.Description, dl.NullTime(&k.Deadline), &k.Type, &k.EmailNotificationEnabled,
 		&k.AutoRevokeAllowed, &k.RecommendationsEnabled, &k.Status, &k.CorrelatedStatus, dl.Time(&k.Created),
 		&k.TotalCertifications, &k.CompletedCertifications, dl.JSON(&k.Alerts), dl.Time(&k.Modified), dl.JSON(&filter),
 		&k.SunsetCommentsRequired, dl.JSON(&soInfo), &k.MandatoryCommentRequirement,
-		&k.OwnerID, dl.JSON(&search), &k.InventoryVersion)
+		&k.OwnerID, dl.JSON(&search), &k.InventoryVersion, dl.JSON(&snapshot))
 	if err != nil {
 		return nil, err
 	}
-	k.Filter, k.SourceOwnerCampaignInfo, k.SearchCampaignInfo = filter, soInfo, search
+	k.Filter, k.SourceOwnerCampaignInfo, k.SearchCampaignInfo, k.FilterSnapshot = filter, soInfo, search, snapshot
 	if k.Alerts == nil {
 		k.Alerts = []certsum.CampaignAlert{}
 	}

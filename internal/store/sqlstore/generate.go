@@ -403,12 +403,52 @@ func (g *generator[K]) manager(ctx context.Context) error {
 		if manager == "" {
 			return nil // a removed manager: counted in the alert above
 		}
+		items, err := g.filter(ctx, identity, name, g.cat.access.ReviewedAs(held))
+		if err != nil || len(items) == 0 {
+			return err
+		}
 		gc, err := g.cert(ctx, certsum.TypeIdentity, reviewer)
 		if err != nil {
 			return err
 		}
-		return g.add(ctx, gc, identity, name, g.cat.access.ReviewedAs(held))
+		return g.add(ctx, gc, identity, name, items)
 	})
+}
+
+// filter keeps the items the campaign's filter keeps (all of them without a filter).
+func (g *generator[K]) filter(ctx context.Context, identity, name string, items []certsum.Holding) ([]certsum.Holding, error) {
+	f := g.camp.FilterSnapshot
+	if f == nil || len(items) == 0 {
+		return items, nil
+	}
+	it := certsum.FilterItem{IdentityID: identity, IdentityName: name}
+	if f.UsesAttributes() {
+		var raw string
+		if _, err := QueryRow(ctx, g.tx, `SELECT CAST(attributes AS TEXT) FROM identities WHERE id = `+g.dl.Param(1),
+			[]any{identity}, &raw); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(raw), &it.Attributes); err != nil {
+			return nil, fmt.Errorf("attributes of %s: %w", identity, err)
+		}
+	}
+	var out []certsum.Holding
+	for _, h := range items {
+		it.Type, it.AccessID, it.AccessName = h.Type, h.AccessID, g.cat.names[h.Type][h.AccessID]
+		switch h.Type {
+		case certsum.TypeEntitlement:
+			it.SourceID = g.cat.entSource[h.AccessID]
+		case certsum.TypeAccessProfile:
+			it.SourceID = g.cat.apSource[h.AccessID]
+		default:
+			it.SourceID = ""
+		}
+		it.SourceName = g.cat.sourceName[it.SourceID]
+		if f.Keeps(&it) {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // sourceOwner generates a SOURCE_OWNER campaign: one certification per source owner over
@@ -462,6 +502,10 @@ func (g *generator[K]) sourceOwner(ctx context.Context) error {
 					h.Type == certsum.TypeAccessProfile && srcs[g.cat.apSource[h.AccessID]]:
 					items = append(items, h)
 				}
+			}
+			items, err := g.filter(ctx, identity, name, items)
+			if err != nil {
+				return err
 			}
 			if identity == owner {
 				if r := certsum.ReviewerFor(identity, "", manager, g.camp.OwnerID); r != "" {
@@ -560,8 +604,9 @@ func (g *generator[K]) search(ctx context.Context) error {
 				items = append(items, h)
 			}
 		}
-		if len(items) == 0 {
-			return nil
+		items, err := g.filter(ctx, identity, name, items)
+		if err != nil || len(items) == 0 {
+			return err
 		}
 		rt, given := certsum.TypeIdentity, ""
 		if r := info.Reviewer; r != nil {

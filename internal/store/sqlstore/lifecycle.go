@@ -83,6 +83,20 @@ func (c *Core[K]) CreateCampaign(ctx context.Context, k *certsum.Campaign, owner
 				}
 			}
 		}
+		var snapshot any
+		if k.Filter != nil {
+			f, err := getFilterIn(ctx, tx, dl, k.Filter.ID)
+			if certsum.ErrorCode(err) == certsum.CodeNotFound {
+				return &certsum.Error{Code: certsum.CodeReference, Message: fmt.Sprintf("campaign filter %q does not exist", k.Filter.ID)}
+			}
+			if err != nil {
+				return err
+			}
+			k.Filter.Name, k.FilterSnapshot = f.Name, f
+			if snapshot, err = JSONText(f); err != nil {
+				return err
+			}
+		}
 		row, err := CampaignRow(dl, *k, now)
 		if err != nil {
 			return err
@@ -93,8 +107,8 @@ func (c *Core[K]) CreateCampaign(ctx context.Context, k *certsum.Campaign, owner
 				return err
 			}
 		}
-		cols := append(slices.Clone(CampaignColumns), "owner_id", "search_campaign_info")
-		row = append(row, owner, search)
+		cols := append(slices.Clone(CampaignColumns), "owner_id", "search_campaign_info", "filter_snapshot")
+		row = append(row, owner, search, snapshot)
 		_, err = tx.Exec(ctx, `INSERT INTO campaigns (`+strings.Join(cols, ", ")+`) VALUES (`+Params(dl, 1, len(cols))+`)`, row...)
 		return err
 	})

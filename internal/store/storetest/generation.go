@@ -330,3 +330,91 @@ func testGeneration(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		mustCode(t, st.DeleteCampaigns(ctx, []string{k.ID}), certsum.CodeNotFound)
 	})
 }
+
+func testCampaignFilters(t *testing.T, newStore func(testing.TB) certsum.Store) {
+	ctx := context.Background()
+	desc := "filtered"
+	str := func(s string) *string { return &s }
+	st := newStore(t)
+	mustImport(t, st, importInput(), certsum.ImportOptions{})
+	withFilter := func(t *testing.T, f certsum.CampaignFilter) map[string]map[string][]string {
+		t.Helper()
+		mustOK(t, st.CreateCampaignFilter(ctx, &f), "CreateCampaignFilter")
+		k := staged(t, st, certsum.Campaign{Name: "Filtered", Description: &desc, Type: certsum.CampaignManager,
+			Filter: &certsum.CampaignFilterRef{ID: f.ID, Type: "CAMPAIGN_FILTER"}}, "ceo")
+		if k.Filter == nil || k.Filter.Name != f.Name {
+			t.Errorf("the campaign's filter reference: %+v", k.Filter)
+		}
+		return generated(t, st, k.ID)
+	}
+
+	t.Run("an inclusion filter keeps only what a criterion matches, without regard to case", func(t *testing.T) {
+		got := withFilter(t, certsum.CampaignFilter{Name: "admins", Mode: certsum.FilterInclusion, CriteriaList: []certsum.FilterCriteria{
+			{Type: "ENTITLEMENT", Value: str("DOMAIN ADMINS")},
+			{Type: "ACCESS_PROFILE", Operation: str("STARTS_WITH"), Value: str("ap-")},
+		}})
+		want := map[string]map[string][]string{"mgr": {"ann": {"ENTITLEMENT ad-admins@ad:ann"}, "dave": {"ACCESS_PROFILE ap-ad"}}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("an exclusion filter drops what a criterion matches; identity attributes and composites", func(t *testing.T) {
+		got := withFilter(t, certsum.CampaignFilter{Name: "no github, no engineers' roles", Mode: certsum.FilterExclusion,
+			CriteriaList: []certsum.FilterCriteria{
+				{Type: "SOURCE", Value: str("github")},
+				{Type: "COMPOSITE", Operation: str("AND"), Children: []certsum.FilterCriteria{
+					{Type: "IDENTITY_ATTRIBUTE", Property: str("Title"), Value: str("engineer")},
+					{Type: "ROLE", Operation: str("CONTAINS"), Value: str("eng")},
+				}},
+			}})
+		want := map[string]map[string][]string{"mgr": {"ann": {"ENTITLEMENT ad-admins@ad:ann"}, "dave": {"ACCESS_PROFILE ap-ad"}}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("a campaign keeps its filter as it was; references and criteria are checked", func(t *testing.T) {
+		f := certsum.CampaignFilter{Name: "dave only", Mode: certsum.FilterInclusion,
+			CriteriaList: []certsum.FilterCriteria{{Type: "IDENTITY", Value: str("dave")}}}
+		mustOK(t, st.CreateCampaignFilter(ctx, &f), "CreateCampaignFilter")
+		k := certsum.Campaign{Name: "Dave", Description: &desc, Type: certsum.CampaignManager,
+			Filter: &certsum.CampaignFilterRef{ID: f.ID}}
+		mustOK(t, st.CreateCampaign(ctx, &k, "ceo"), "CreateCampaign")
+		f.CriteriaList[0].Value = str("ann")
+		mustOK(t, st.UpdateCampaignFilter(ctx, &f), "UpdateCampaignFilter")
+		_, err := st.GenerateCampaign(ctx, k.ID, nil)
+		mustOK(t, err, "GenerateCampaign")
+		want := map[string]map[string][]string{"mgr": {"dave": {"ACCESS_PROFILE ap-ad", "ENTITLEMENT gh-org@gh:dave"}}}
+		if diff := cmp.Diff(want, generated(t, st, k.ID)); diff != "" {
+			t.Errorf("the campaign followed the edited filter (-want +got):\n%s", diff)
+		}
+		got, err := st.GetCampaignFilter(ctx, f.ID)
+		mustOK(t, err, "GetCampaignFilter")
+		if *got.CriteriaList[0].Value != "ann" || *got.CriteriaList[0].Operation != "EQUALS" {
+			t.Errorf("stored filter: %+v", got.CriteriaList[0])
+		}
+		list, total, err := st.ListCampaignFilters(ctx, 10, 0)
+		mustOK(t, err, "ListCampaignFilters")
+		if total < 1 || len(list) != total {
+			t.Errorf("ListCampaignFilters: %d of %d", len(list), total)
+		}
+		bad := certsum.Campaign{Name: "x", Description: &desc, Type: certsum.CampaignManager, Filter: &certsum.CampaignFilterRef{ID: "nope"}}
+		mustCode(t, st.CreateCampaign(ctx, &bad, "ceo"), certsum.CodeReference)
+		for _, f := range []certsum.CampaignFilter{
+			{Name: "", Mode: certsum.FilterInclusion, CriteriaList: []certsum.FilterCriteria{{Type: "IDENTITY", Value: str("a")}}},
+			{Name: "x", Mode: "SOMETIMES", CriteriaList: []certsum.FilterCriteria{{Type: "IDENTITY", Value: str("a")}}},
+			{Name: "x", Mode: certsum.FilterInclusion},
+			{Name: "x", Mode: certsum.FilterInclusion, CriteriaList: []certsum.FilterCriteria{{Type: "ACCOUNT", Value: str("a")}}},
+			{Name: "x", Mode: certsum.FilterInclusion, CriteriaList: []certsum.FilterCriteria{{Type: "IDENTITY_ATTRIBUTE", Value: str("a")}}},
+			{Name: "x", Mode: certsum.FilterInclusion, CriteriaList: []certsum.FilterCriteria{{Type: "COMPOSITE", Operation: str("XOR")}}},
+			{Name: "x", Mode: certsum.FilterInclusion, CriteriaList: []certsum.FilterCriteria{{Type: "ROLE", Operation: str("LIKE"), Value: str("a")}}},
+		} {
+			mustCode(t, st.CreateCampaignFilter(ctx, &f), certsum.CodeInvalid)
+		}
+		mustOK(t, st.DeleteCampaignFilters(ctx, []string{f.ID}), "DeleteCampaignFilters")
+		_, err = st.GetCampaignFilter(ctx, f.ID)
+		mustCode(t, err, certsum.CodeNotFound)
+		mustCode(t, st.DeleteCampaignFilters(ctx, []string{f.ID}), certsum.CodeNotFound)
+	})
+}

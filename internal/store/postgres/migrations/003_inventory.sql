@@ -78,6 +78,9 @@ CREATE INDEX inventory_imports_created ON inventory_imports(created, id);
 -- its SEARCH settings (JSON), and the inventory version it was generated from.
 ALTER TABLE campaigns ADD COLUMN owner_id text;
 ALTER TABLE campaigns ADD COLUMN search_campaign_info jsonb;
+-- filter_snapshot is the campaign filter (certsum.CampaignFilter) as it was when the
+-- campaign was created: editing the filter later does not change the campaign.
+ALTER TABLE campaigns ADD COLUMN filter_snapshot jsonb;
 ALTER TABLE campaigns ADD COLUMN inventory_version bigint;
 
 -- One revoked review item of a signed certification, to be carried out in the source: made
@@ -112,3 +115,13 @@ CREATE TABLE remediation_items (
 );
 CREATE INDEX remediation_items_campaign ON remediation_items(campaign_id, status);
 CREATE INDEX remediation_items_status ON remediation_items(status, identity_id);
+
+-- Campaign filters (certsum.CampaignFilter); filter is the whole filter as JSON.
+CREATE TABLE campaign_filters (
+	id       text COLLATE "C" PRIMARY KEY,
+	name     text COLLATE "C" NOT NULL,
+	filter   jsonb NOT NULL,
+	created  timestamptz NOT NULL,
+	modified timestamptz NOT NULL
+);
+CREATE INDEX campaign_filters_name ON campaign_filters(name, id);

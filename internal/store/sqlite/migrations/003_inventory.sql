@@ -98,6 +98,9 @@ CREATE INDEX inventory_imports_created ON inventory_imports(created, id);
 -- its SEARCH settings (JSON), and the inventory version it was generated from.
 ALTER TABLE campaigns ADD COLUMN owner_id TEXT;
 ALTER TABLE campaigns ADD COLUMN search_campaign_info TEXT;
+-- filter_snapshot is the campaign filter (certsum.CampaignFilter) as it was when the
+-- campaign was created: editing the filter later does not change the campaign.
+ALTER TABLE campaigns ADD COLUMN filter_snapshot TEXT;
 ALTER TABLE campaigns ADD COLUMN inventory_version INTEGER;
 
 -- One revoked review item of a signed certification, to be carried out in the source: made
@@ -132,3 +135,13 @@ CREATE TABLE remediation_items (
 );
 CREATE INDEX remediation_items_campaign ON remediation_items(campaign_id, status);
 CREATE INDEX remediation_items_status ON remediation_items(status, identity_id);
+
+-- Campaign filters (certsum.CampaignFilter); filter is the whole filter as JSON.
+CREATE TABLE campaign_filters (
+	id       TEXT PRIMARY KEY,
+	name     TEXT NOT NULL,
+	filter   TEXT NOT NULL,
+	created  TEXT NOT NULL,
+	modified TEXT NOT NULL
+);
+CREATE INDEX campaign_filters_name ON campaign_filters(name, id);
