@@ -39,10 +39,10 @@ func (d *dbFlags) register(cmd *cobra.Command) {
 	f.DurationVar(&d.cfg.TokenTTL, "token-ttl", d.cfg.TokenTTL, "access token lifetime the server runs with (env CERTSUM_TOKEN_TTL)")
 }
 
-// withAuth resolves the settings (flags, then the environment), opens the store and an auth
-// service over it, runs fn, and closes the store.
-func (d *dbFlags) withAuth(cmd *cobra.Command, fn func(ctx context.Context, cfg Config, s *auth.Service, st certsum.Store) error) error {
-	cfg := d.cfg
+// withStore resolves the settings of a command that works on the database directly (flags,
+// then the environment), opens the store with a logger of warnings on stderr, runs fn and
+// closes the store.
+func withStore(cmd *cobra.Command, cfg Config, open storeOpener, fn func(ctx context.Context, cfg Config, st certsum.Store, logger *slog.Logger) error) error {
 	if err := cfg.applyEnv(os.Getenv, cmd.Flags().Changed); err != nil {
 		return err
 	}
@@ -54,20 +54,27 @@ func (d *dbFlags) withAuth(cmd *cobra.Command, fn func(ctx context.Context, cfg 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	st, err := d.open(ctx, cfg, logger)
+	st, err := open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sealer, err := loadSealer(cfg, logger)
-	if err != nil {
-		return err
-	}
-	s, err := auth.New(auth.Options{Store: st, TokenTTL: cfg.TokenTTL, Logger: logger, Sealer: sealer})
-	if err != nil {
-		return err
-	}
-	return fn(ctx, cfg, s, st)
+	return fn(ctx, cfg, st, logger)
+}
+
+// withAuth is withStore with an auth service over the store.
+func (d *dbFlags) withAuth(cmd *cobra.Command, fn func(ctx context.Context, cfg Config, s *auth.Service, st certsum.Store) error) error {
+	return withStore(cmd, d.cfg, d.open, func(ctx context.Context, cfg Config, st certsum.Store, logger *slog.Logger) error {
+		sealer, err := loadSealer(cfg, logger)
+		if err != nil {
+			return err
+		}
+		s, err := auth.New(auth.Options{Store: st, TokenTTL: cfg.TokenTTL, Logger: logger, Sealer: sealer})
+		if err != nil {
+			return err
+		}
+		return fn(ctx, cfg, s, st)
+	})
 }
 
 // newClientsCmd is `certsum clients`: OAuth clients managed directly in the database.

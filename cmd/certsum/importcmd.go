@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -55,26 +54,12 @@ nothing.`,
   certsum import github.c1z --source-id github --source-owner ann --correlate accounts.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cfg.applyEnv(os.Getenv, cmd.Flags().Changed); err != nil {
-				return err
-			}
-			if cfg.Database == "" {
-				return fmt.Errorf("--db must not be empty")
-			}
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			st, err := open(ctx, cfg, logger)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			if fl.output != formatTable && fl.output != formatJSON {
 				return fmt.Errorf("--output must be table or json, not %q", fl.output)
 			}
-			return runImport(ctx, st, args[0], fl, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return withStore(cmd, cfg, open, func(ctx context.Context, _ Config, st certsum.Store, _ *slog.Logger) error {
+				return runImport(ctx, st, args[0], fl, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			})
 		},
 	}
 	f := cmd.Flags()
