@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/certsum/certsum"
-	"github.com/certsum/certsum/internal/auth"
 	"github.com/certsum/certsum/internal/inventory"
 )
 
@@ -56,32 +55,6 @@ func (s *server) adminRoutes() []adminRoute {
 	}
 }
 
-// requireLevel is the administration routes' gate: a personal access token of a user with
-// one of the levels.
-func requireLevel(ew *errorWriter, levels ...string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, ok := auth.PrincipalFrom(r.Context())
-			if !ok {
-				ew.write(w, r, certsum.Errorf(certsum.CodeUnauthenticated, "JWT validation failed: no bearer token"))
-				return
-			}
-			noteClient(r.Context(), p.ClientID)
-			if !p.HasUser() {
-				ew.write(w, r, certsum.Errorf(certsum.CodeForbidden,
-					"this operation needs a token with user context (a personal access token); client %s has none", p.ClientID))
-				return
-			}
-			if !slices.ContainsFunc(levels, func(l string) bool { return slices.Contains(p.Levels, l) }) {
-				ew.write(w, r, certsum.Errorf(certsum.CodeForbidden,
-					"identity %s lacks the level this operation needs: one of %s", p.IdentityID, strings.Join(levels, ", ")))
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // adminMux serves the administration routes; wrong methods get 405 and unknown paths 404.
 func (s *server) adminMux() http.Handler {
 	mux := http.NewServeMux()
@@ -92,7 +65,7 @@ func (s *server) adminMux() http.Handler {
 			byPattern[rt.pattern] = map[string]http.Handler{}
 			patterns = append(patterns, rt.pattern)
 		}
-		byPattern[rt.pattern][rt.method] = requireLevel(s.ew, rt.levels...)(s.ew.adapt(rt.h))
+		byPattern[rt.pattern][rt.method] = requireAccess(s.ew, nil, rt.levels)(s.ew.adapt(rt.h))
 	}
 	for _, p := range patterns {
 		mux.Handle(AdminPrefix+p, methods(s.ew, byPattern[p]))

@@ -7,7 +7,7 @@ import (
 	"github.com/certsum/certsum/internal/auth"
 )
 
-// principal returns the verified caller. requireScope guarantees one with user context on
+// principal returns the verified caller. requireAccess guarantees one with user context on
 // every route; the error covers a handler reached some other way.
 func principal(ctx context.Context) (*auth.Principal, error) {
 	p, ok := auth.PrincipalFrom(ctx)

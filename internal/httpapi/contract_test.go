@@ -54,6 +54,7 @@ func mustSpec(t testing.TB) *openapi3.T {
 type specOp struct {
 	method, path, id string
 	scopes           []string
+	levels           []string // x-sailpoint-userLevels
 }
 
 func servedSpecOps(t testing.TB) []specOp {
@@ -70,7 +71,13 @@ func servedSpecOps(t testing.TB) []specOp {
 					scopes = append(scopes, req["userAuth"]...)
 				}
 			}
-			ops = append(ops, specOp{method: method, path: path, id: op.OperationID, scopes: scopes})
+			var levels []string
+			if raw, ok := op.Extensions["x-sailpoint-userLevels"].([]any); ok {
+				for _, l := range raw {
+					levels = append(levels, fmt.Sprint(l))
+				}
+			}
+			ops = append(ops, specOp{method: method, path: path, id: op.OperationID, scopes: scopes, levels: levels})
 		}
 	}
 	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
@@ -105,6 +112,11 @@ func TestEveryRouteIsASpecOperationAndEverySpecOperationIsRouted(t *testing.T) {
 		}
 		if !slices.Equal(op.scopes, rt.scopes) {
 			t.Errorf("%s needs scopes %v, the spec says %v", rt.op, rt.scopes, op.scopes)
+		}
+		// A route that names levels names the spec's; the others admit any user, and their
+		// handlers apply the per-certification rules.
+		if rt.levels != nil && !slices.Equal(op.levels, rt.levels) {
+			t.Errorf("%s needs levels %v, the spec says %v", rt.op, rt.levels, op.levels)
 		}
 	}
 	for k, op := range spec {

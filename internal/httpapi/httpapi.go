@@ -56,6 +56,7 @@ type route struct {
 	pattern string
 	op      string
 	scopes  []string
+	levels  []string // user levels of which the caller needs one; nil: any user
 	h       handlerFunc
 }
 
@@ -65,25 +66,25 @@ func (s *server) routes() []route {
 	read := []string{certsum.ScopeCampaignRead}
 	manage := []string{certsum.ScopeCampaignManage}
 	return []route{
-		{"GET", "/certifications/{id}/access-summaries/{type}", "getIdentityAccessSummaries", read, s.getAccessSummaries},
-		{"GET", "/certifications/{id}/decision-summary", "getIdentityDecisionSummary", read, s.getDecisionSummary},
-		{"GET", "/certifications/{id}/identity-summaries", "getIdentitySummaries", read, s.getIdentitySummaries},
-		{"GET", "/certifications/{id}/identity-summaries/{identitySummaryId}", "getIdentitySummary", read, s.getIdentitySummary},
-		{"GET", "/certifications", "listIdentityCertifications", read, s.listCertifications},
-		{"GET", "/certifications/{id}", "getIdentityCertification", read, s.getCertification},
-		{"GET", "/certifications/{id}/access-review-items", "listIdentityAccessReviewItems", read, s.listReviewItems},
-		{"POST", "/certifications/{id}/decide", "makeIdentityDecision", manage, s.decide},
-		{"POST", "/certifications/{id}/sign-off", "signOffIdentityCertification", manage, s.signOff},
-		{"POST", "/certifications/{id}/reassign", "reassignIdentityCertifications", manage, s.reassign},
-		{"GET", "/certifications/{id}/reviewers", "listCertificationReviewers", read, s.listReviewers},
-		{"GET", "/certifications/{certificationId}/access-review-items/{itemId}/permissions", "getIdentityCertificationItemPermissions", read, s.listPermissions},
+		{"GET", "/certifications/{id}/access-summaries/{type}", "getIdentityAccessSummaries", read, nil, s.getAccessSummaries},
+		{"GET", "/certifications/{id}/decision-summary", "getIdentityDecisionSummary", read, nil, s.getDecisionSummary},
+		{"GET", "/certifications/{id}/identity-summaries", "getIdentitySummaries", read, nil, s.getIdentitySummaries},
+		{"GET", "/certifications/{id}/identity-summaries/{identitySummaryId}", "getIdentitySummary", read, nil, s.getIdentitySummary},
+		{"GET", "/certifications", "listIdentityCertifications", read, nil, s.listCertifications},
+		{"GET", "/certifications/{id}", "getIdentityCertification", read, nil, s.getCertification},
+		{"GET", "/certifications/{id}/access-review-items", "listIdentityAccessReviewItems", read, nil, s.listReviewItems},
+		{"POST", "/certifications/{id}/decide", "makeIdentityDecision", manage, nil, s.decide},
+		{"POST", "/certifications/{id}/sign-off", "signOffIdentityCertification", manage, nil, s.signOff},
+		{"POST", "/certifications/{id}/reassign", "reassignIdentityCertifications", manage, nil, s.reassign},
+		{"GET", "/certifications/{id}/reviewers", "listCertificationReviewers", read, nil, s.listReviewers},
+		{"GET", "/certifications/{certificationId}/access-review-items/{itemId}/permissions", "getIdentityCertificationItemPermissions", read, nil, s.listPermissions},
 		{"GET", "/campaigns", "getActiveCampaigns", []string{certsum.ScopeCampaignRead, certsum.ScopeCampaignManage,
-			"idn:campaign-report:read", "idn:campaign-report:manage"}, s.listCampaigns},
-		{"POST", "/campaigns", "createCampaign", manage, s.createCampaign},
-		{"GET", "/campaigns/{id}", "getCampaign", []string{certsum.ScopeCampaignRead, certsum.ScopeCampaignManage}, s.getCampaign},
-		{"POST", "/campaigns/{id}/activate", "startCampaign", manage, s.startCampaign},
-		{"POST", "/campaigns/{id}/complete", "completeCampaign", manage, s.completeCampaign},
-		{"POST", "/campaigns/delete", "deleteCampaigns", manage, s.deleteCampaigns},
+			"idn:campaign-report:read", "idn:campaign-report:manage"}, campaignReaders, s.listCampaigns},
+		{"POST", "/campaigns", "createCampaign", manage, campaignAdmins, s.createCampaign},
+		{"GET", "/campaigns/{id}", "getCampaign", []string{certsum.ScopeCampaignRead, certsum.ScopeCampaignManage}, campaignAdmins, s.getCampaign},
+		{"POST", "/campaigns/{id}/activate", "startCampaign", manage, campaignAdmins, s.startCampaign},
+		{"POST", "/campaigns/{id}/complete", "completeCampaign", manage, campaignAdmins, s.completeCampaign},
+		{"POST", "/campaigns/delete", "deleteCampaigns", manage, campaignAdmins, s.deleteCampaigns},
 	}
 }
 
@@ -116,7 +117,7 @@ func New(opts Options) http.Handler {
 			byPattern[rt.pattern] = map[string]http.Handler{}
 			patterns = append(patterns, rt.pattern)
 		}
-		byPattern[rt.pattern][rt.method] = requireScope(ew, rt.scopes...)(ew.adapt(rt.h))
+		byPattern[rt.pattern][rt.method] = requireAccess(ew, rt.scopes, rt.levels)(ew.adapt(rt.h))
 	}
 	for _, p := range patterns {
 		api.Handle(Prefix+p, methods(ew, byPattern[p]))

@@ -11,15 +11,20 @@ import (
 	"github.com/certsum/certsum/internal/auth"
 )
 
-func TestRequireScope(t *testing.T) {
+func TestRequireAccess(t *testing.T) {
 	ew := &errorWriter{logger: slog.New(slog.DiscardHandler)}
 	reached := false
-	read := requireScope(ew, certsum.ScopeCampaignRead)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	read := requireAccess(ew, []string{certsum.ScopeCampaignRead}, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached = true
 	}))
-	manage := requireScope(ew, certsum.ScopeCampaignManage)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	manage := requireAccess(ew, []string{certsum.ScopeCampaignManage}, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached = true
 	}))
+	admins := requireAccess(ew, []string{certsum.ScopeCampaignManage}, []string{certsum.LevelOrgAdmin, certsum.LevelCertAdmin})(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
+	levelled := func(level string, scopes ...string) *auth.Principal {
+		return &auth.Principal{ClientID: "c1", IdentityID: "i1", Levels: []string{level}, Scopes: scopes}
+	}
 	user := func(scopes ...string) *auth.Principal {
 		return &auth.Principal{ClientID: "c1", IdentityID: "i1", Levels: []string{certsum.LevelUser}, Scopes: scopes}
 	}
@@ -37,6 +42,9 @@ func TestRequireScope(t *testing.T) {
 		{"the default scope opens nothing", read, user(certsum.ScopeDefault), 403, "idn:campaign:read"},
 		{"a token without user context is refused", read, &auth.Principal{ClientID: "api", Scopes: []string{certsum.ScopeAll}}, 403, "user context"},
 		{"no principal at all is unauthenticated", read, nil, 401, ""},
+		{"a CERT_ADMIN opens a route of admins", admins, levelled(certsum.LevelCertAdmin, certsum.ScopeAll), 200, ""},
+		{"a USER does not open a route of admins", admins, user(certsum.ScopeAll), 403, "lacks the level this operation needs: one of ORG_ADMIN, CERT_ADMIN"},
+		{"the scope is checked before the level", admins, levelled(certsum.LevelOrgAdmin, certsum.ScopeCampaignRead), 403, "idn:campaign:manage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
