@@ -81,45 +81,44 @@ type importPlan struct {
 	in     *certsum.InventoryInput
 	st     storedInventory
 	inputs map[string]map[string]bool
-	// write holds, per kind, the ids to insert or update; remove those to remove.
-	write  map[string]map[string]bool
+	// write holds, per kind, the ids to insert or update with their content hash (computed
+	// once, by diff); remove those to remove.
+	write  map[string]map[string]string
 	remove map[string][]string
 }
 
 // inputIDs returns the ids of every kind the input lists.
 func inputIDs(in *certsum.InventoryInput) map[string]map[string]bool {
 	ids := map[string]map[string]bool{}
-	add := func(kind, id string) {
-		if ids[kind] == nil {
-			ids[kind] = map[string]bool{}
+	set := func(kind string, n int, id func(i int) string) {
+		m := make(map[string]bool, n)
+		for i := range n {
+			m[id(i)] = true
 		}
-		ids[kind][id] = true
+		ids[kind] = m
 	}
-	for _, x := range in.Identities {
-		add(certsum.KindIdentity, x.ID)
-	}
-	for _, x := range in.Sources {
-		add(certsum.KindSource, x.ID)
-	}
-	for _, x := range in.Accounts {
-		add(certsum.KindAccount, x.ID)
-	}
-	for _, x := range in.Entitlements {
-		add(certsum.KindEntitlement, x.ID)
-	}
-	for _, x := range in.AccessProfiles {
-		add(certsum.KindAccessProfile, x.ID)
-	}
-	for _, x := range in.Roles {
-		add(certsum.KindRole, x.ID)
-	}
-	for _, x := range in.GovernanceGroups {
-		add(certsum.KindGovernanceGroup, x.ID)
-	}
-	for _, x := range in.Assignments {
-		add(certsum.KindAssignment, certsum.AssignmentKey(x.IdentityID, x.AccessType, x.AccessID, x.AccountID))
-	}
+	set(certsum.KindIdentity, len(in.Identities), func(i int) string { return in.Identities[i].ID })
+	set(certsum.KindSource, len(in.Sources), func(i int) string { return in.Sources[i].ID })
+	set(certsum.KindEntitlement, len(in.Entitlements), func(i int) string { return in.Entitlements[i].ID })
+	set(certsum.KindAccessProfile, len(in.AccessProfiles), func(i int) string { return in.AccessProfiles[i].ID })
+	set(certsum.KindRole, len(in.Roles), func(i int) string { return in.Roles[i].ID })
+	set(certsum.KindGovernanceGroup, len(in.GovernanceGroups), func(i int) string { return in.GovernanceGroups[i].ID })
+	relistAccounts(in, ids)
 	return ids
+}
+
+// relistAccounts lists the input's accounts and assignments again, the kinds that
+// ResolveAccounts changes.
+func relistAccounts(in *certsum.InventoryInput, ids map[string]map[string]bool) {
+	accounts := make(map[string]bool, len(in.Accounts))
+	for _, x := range in.Accounts {
+		accounts[x.ID] = true
+	}
+	assignments := make(map[string]bool, len(in.Assignments))
+	for _, x := range in.Assignments {
+		assignments[certsum.AssignmentKey(x.IdentityID, x.AccessType, x.AccessID, x.AccountID)] = true
+	}
+	ids[certsum.KindAccount], ids[certsum.KindAssignment] = accounts, assignments
 }
 
 // removed reports whether the import removes the stored object kind/id. Only objects an
@@ -158,14 +157,14 @@ func (p *importPlan) check() error {
 	if err != nil {
 		return err
 	}
-	// Resolving added assignments' accounts (and maybe accounts): list them again.
-	p.inputs = inputIDs(p.in)
+	// Resolving gave assignments their accounts (and added accounts): list those again.
+	relistAccounts(p.in, p.inputs)
 	return p.in.Check(p.live)
 }
 
 // diff fills the change set and counts it into the report.
 func (p *importPlan) diff(r *certsum.ImportReport) {
-	p.write = map[string]map[string]bool{}
+	p.write = map[string]map[string]string{}
 	p.remove = map[string][]string{}
 	note := func(kind, id, hash string) {
 		o, ok := p.st[kind][id]
@@ -178,9 +177,9 @@ func (p *importPlan) diff(r *certsum.ImportReport) {
 		}
 		if action != "" {
 			if p.write[kind] == nil {
-				p.write[kind] = map[string]bool{}
+				p.write[kind] = map[string]string{}
 			}
-			p.write[kind][id] = true
+			p.write[kind][id] = hash
 		}
 		r.Count(kind, id, action)
 	}

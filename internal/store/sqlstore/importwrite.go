@@ -184,28 +184,29 @@ func (w *importWriter) apply(ctx context.Context) error {
 		w.total += len(ids)
 	}
 	for _, x := range in.AccessProfiles {
-		if p.write[certsum.KindAccessProfile][x.ID] {
+		if p.write[certsum.KindAccessProfile][x.ID] != "" {
 			w.total += len(x.EntitlementIDs)
 		}
 	}
 	for _, x := range in.Roles {
-		if p.write[certsum.KindRole][x.ID] {
+		if p.write[certsum.KindRole][x.ID] != "" {
 			w.total += len(x.AccessProfileIDs) + len(x.EntitlementIDs)
 		}
 	}
 	for _, x := range in.GovernanceGroups {
-		if p.write[certsum.KindGovernanceGroup][x.ID] {
+		if p.write[certsum.KindGovernanceGroup][x.ID] != "" {
 			w.total += len(x.MemberIDs)
 		}
 	}
 	now := dl.TimeArg(w.now)
-	changed := func(kind, id string) bool { return p.write[kind][id] }
+	// hash is the content hash diff computed for an object to write, "" for one unchanged.
+	hash := func(kind, id string) string { return p.write[kind][id] }
 
 	var rows [][]any
 	for _, x := range in.Identities {
-		if changed(certsum.KindIdentity, x.ID) {
+		if h := hash(certsum.KindIdentity, x.ID); h != "" {
 			rows = append(rows, []any{x.ID, x.Name, null(x.Email), null(x.ManagerID), x.Attributes["department"],
-				x.Attributes["title"], null(x.DisplayName), x.Status, attributes(x.Attributes), certsum.ContentHash(x), nil})
+				x.Attributes["title"], null(x.DisplayName), x.Status, attributes(x.Attributes), h, nil})
 		}
 	}
 	if err := w.upsert(ctx, identitiesTable, rows); err != nil {
@@ -213,9 +214,9 @@ func (w *importWriter) apply(ctx context.Context) error {
 	}
 	rows = rows[:0]
 	for _, x := range in.Sources {
-		if changed(certsum.KindSource, x.ID) {
+		if h := hash(certsum.KindSource, x.ID); h != "" {
 			rows = append(rows, []any{x.ID, x.Name, x.Type, null(x.OwnerID), x.Authoritative, x.Description,
-				certsum.ContentHash(x), nil})
+				h, nil})
 		}
 	}
 	if err := w.upsert(ctx, sourcesTable, rows); err != nil {
@@ -223,7 +224,7 @@ func (w *importWriter) apply(ctx context.Context) error {
 	}
 	rows = rows[:0]
 	for _, x := range in.Accounts {
-		if changed(certsum.KindAccount, x.ID) {
+		if h := hash(certsum.KindAccount, x.ID); h != "" {
 			created, modified := now, now
 			if x.Created != nil {
 				created = dl.TimeArg(*x.Created)
@@ -232,7 +233,7 @@ func (w *importWriter) apply(ctx context.Context) error {
 				modified = dl.TimeArg(*x.Modified)
 			}
 			rows = append(rows, []any{x.ID, x.NativeIdentity, x.Name, x.SourceID, null(x.IdentityID), x.Disabled, x.Locked,
-				created, modified, attributes(x.Attributes), certsum.ContentHash(x), nil})
+				created, modified, attributes(x.Attributes), h, nil})
 		}
 	}
 	if err := w.upsert(ctx, accountsTable, rows); err != nil {
@@ -240,9 +241,9 @@ func (w *importWriter) apply(ctx context.Context) error {
 	}
 	rows = rows[:0]
 	for _, x := range in.Entitlements {
-		if changed(certsum.KindEntitlement, x.ID) {
+		if h := hash(certsum.KindEntitlement, x.ID); h != "" {
 			rows = append(rows, []any{x.ID, x.Name, null(x.Description), x.SourceID, x.Attribute, x.Value,
-				x.SchemaObjectType, null(x.OwnerID), x.Privileged, *x.Revocable, certsum.ContentHash(x), nil})
+				x.SchemaObjectType, null(x.OwnerID), x.Privileged, *x.Revocable, h, nil})
 		}
 	}
 	if err := w.upsert(ctx, entitlementsTable, rows); err != nil {
@@ -252,9 +253,9 @@ func (w *importWriter) apply(ctx context.Context) error {
 	var members [][]any
 	var parents []string
 	for _, x := range in.AccessProfiles {
-		if changed(certsum.KindAccessProfile, x.ID) {
+		if h := hash(certsum.KindAccessProfile, x.ID); h != "" {
 			rows = append(rows, []any{x.ID, x.Name, x.Description, x.SourceID, null(x.OwnerID), x.Privileged, now, now,
-				certsum.ContentHash(x), nil})
+				h, nil})
 			parents = append(parents, x.ID)
 			for i, e := range x.EntitlementIDs {
 				members = append(members, []any{x.ID, e, i})
@@ -270,9 +271,9 @@ func (w *importWriter) apply(ctx context.Context) error {
 	rows, members, parents = rows[:0], nil, nil
 	var roleEnts [][]any
 	for _, x := range in.Roles {
-		if changed(certsum.KindRole, x.ID) {
+		if h := hash(certsum.KindRole, x.ID); h != "" {
 			rows = append(rows, []any{x.ID, x.Name, x.Description, null(x.OwnerID), x.Privileged, *x.Revocable,
-				certsum.ContentHash(x), nil})
+				h, nil})
 			parents = append(parents, x.ID)
 			for i, a := range x.AccessProfileIDs {
 				members = append(members, []any{x.ID, a, i})
@@ -293,8 +294,8 @@ func (w *importWriter) apply(ctx context.Context) error {
 	}
 	rows, members, parents = rows[:0], nil, nil
 	for _, x := range in.GovernanceGroups {
-		if changed(certsum.KindGovernanceGroup, x.ID) {
-			rows = append(rows, []any{x.ID, x.Name, certsum.ContentHash(x), nil})
+		if h := hash(certsum.KindGovernanceGroup, x.ID); h != "" {
+			rows = append(rows, []any{x.ID, x.Name, h, nil})
 			parents = append(parents, x.ID)
 			for _, m := range x.MemberIDs {
 				members = append(members, []any{x.ID, m})
@@ -339,12 +340,12 @@ func (w *importWriter) assignments(ctx context.Context) error {
 	}
 	var rows [][]any
 	for _, x := range in.Assignments {
-		key := certsum.AssignmentKey(x.IdentityID, x.AccessType, x.AccessID, x.AccountID)
-		if !p.write[certsum.KindAssignment][key] {
+		h := p.write[certsum.KindAssignment][certsum.AssignmentKey(x.IdentityID, x.AccessType, x.AccessID, x.AccountID)]
+		if h == "" {
 			continue
 		}
 		rows = append(rows, []any{x.IdentityID, string(x.AccessType), x.AccessID, x.AccountID, source(x.AccessType, x.AccessID),
-			dl.NullTimeArg(x.Assigned), dl.NullTimeArg(x.EndDate), null(x.ExternalID), certsum.ContentHash(x), nil})
+			dl.NullTimeArg(x.Assigned), dl.NullTimeArg(x.EndDate), null(x.ExternalID), h, nil})
 	}
 	return w.upsert(ctx, assignmentsTable, rows)
 }
