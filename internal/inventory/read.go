@@ -3,8 +3,6 @@ package inventory
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,60 +115,34 @@ func (c *Correlation) Identity(email, login string) string {
 	return ""
 }
 
-// ReadMapping reads a correlation mapping file: CSV with the columns account (a login or
-// email) and identity_id.
-func ReadMapping(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := readCSVRecords(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("%s: no header row (account,identity_id)", path)
-	}
-	ai, ii := -1, -1
-	for i, h := range rows[0] {
-		switch h {
-		case "account":
-			ai = i
-		case "identity_id":
-			ii = i
-		}
-	}
-	if ai < 0 || ii < 0 {
-		return nil, fmt.Errorf("%s: the header must name the columns account and identity_id", path)
-	}
-	m := map[string]string{}
-	for n, r := range rows[1:] {
-		if ai >= len(r) || ii >= len(r) || r[ai] == "" || r[ii] == "" {
-			return nil, fmt.Errorf("%s:%d: account and identity_id are required", path, n+2)
-		}
-		m[r[ai]] = r[ii]
-	}
-	return m, nil
+// mappingRow is one row of a correlation mapping file.
+type mappingRow struct {
+	account, identity string
 }
 
-// readCSVRecords reads every record of a small CSV file, the header's byte-order mark
-// dropped.
-func readCSVRecords(r io.Reader) ([][]string, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	rows, err := cr.ReadAll()
+var mappingColumns = []column[mappingRow]{
+	text("account", true, func(x *mappingRow) *string { return &x.account }),
+	text("identity_id", true, func(x *mappingRow) *string { return &x.identity }),
+}
+
+// ReadMapping reads a correlation mapping file: CSV with the columns account (a login or
+// email) and identity_id, read like an inventory's CSV files (problems name their line and
+// column).
+func ReadMapping(path string) (map[string]string, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) > 0 && len(rows[0]) > 0 {
-		rows[0][0] = strings.TrimPrefix(rows[0][0], "\ufeff")
+	defer f.Close()
+	var rows []mappingRow
+	if probs := parseRows(f, filepath.Base(path), mappingColumns, &rows, nil, func(*mappingRow, certsum.InputPos) {}); len(probs) > 0 {
+		return nil, probs
 	}
-	for i := range rows {
-		for j := range rows[i] {
-			rows[i][j] = strings.TrimSpace(rows[i][j])
-		}
+	m := make(map[string]string, len(rows))
+	for _, r := range rows {
+		m[r.account] = r.identity
 	}
-	return rows, nil
+	return m, nil
 }
 
 // fold is the case-insensitive form of a correlation key.
