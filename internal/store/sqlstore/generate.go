@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/certsum/certsum"
@@ -475,8 +476,8 @@ func (g *generator[K]) sourceOwner(ctx context.Context) error {
 		}
 		byOwner[o] = append(byOwner[o], s)
 	}
-	sortStrings(owners)
-	sortStrings(ownerless)
+	slices.Sort(owners)
+	slices.Sort(ownerless)
 	if len(ownerless) > 0 {
 		g.alert("WARN", fmt.Sprintf("%d sources have no owner and are not reviewed: %s", len(ownerless), sample(ownerless, len(ownerless))))
 	}

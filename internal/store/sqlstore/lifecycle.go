@@ -13,8 +13,6 @@ import (
 // activate (ACTIVE), complete (COMPLETED) and delete. Each step is one write transaction that
 // locks the campaign row first, the writers' lock order.
 
-func sortStrings(ids []string) { slices.Sort(ids) }
-
 // lockCampaign locks a campaign's row for the rest of the write transaction and returns its
 // status. Errors: not_found.
 func lockCampaign(ctx context.Context, tx Querier, dl Dialect, id string) (certsum.CampaignStatus, error) {

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/certsum/certsum"
 )
@@ -66,7 +65,7 @@ func (c *Core[K]) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error)
 				}
 			}
 		}
-		drifts, err = Recheck[K](ctx, tx, c.B, fix)
+		drifts, err = Recheck[K](ctx, tx, c.B, c.B.Now(), fix)
 		return err
 	}
 	var err error
@@ -88,8 +87,8 @@ func (c *Core[K]) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error)
 // summaries, certifications, campaigns) in the transaction q and returns each difference.
 // With fix, it writes the recounted values in the same transaction, so what it reports is
 // exactly what it repaired; the caller has taken whatever locks keep the rows still.
-func Recheck[K Key](ctx context.Context, q Querier, dl Dialect, fix bool) ([]certsum.Drift, error) {
-	v := &verifier[K]{ctx: ctx, q: q, dl: dl, k: dl.Keys(), fix: fix}
+func Recheck[K Key](ctx context.Context, q Querier, dl Dialect, now certsum.Time, fix bool) ([]certsum.Drift, error) {
+	v := &verifier[K]{ctx: ctx, q: q, dl: dl, k: dl.Keys(), fix: fix, now: now}
 	if err := v.summaries(); err != nil {
 		return nil, fmt.Errorf("identity summaries: %w", err)
 	}
@@ -117,6 +116,7 @@ type verifier[K Key] struct {
 	dl  Dialect
 	k   Keys
 	fix bool
+	now certsum.Time // stamps what a repair writes
 	Recount
 	// certs holds each certification's recount (by key), built from its identity summaries'
 	// recounts.
@@ -370,7 +370,7 @@ func (v *verifier[K]) remediation() error {
 		return err
 	}
 	for _, key := range missing {
-		if err := remediateRevoked(v.ctx, v.q, v.dl, certsum.NewTime(time.Now()), `c.`+v.k.Cert+` = `+v.dl.Param(2), key); err != nil {
+		if err := remediateRevoked(v.ctx, v.q, v.dl, v.now, `c.`+v.k.Cert+` = `+v.dl.Param(2), key); err != nil {
 			return err
 		}
 	}
