@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/internal/clock"
 )
 
 // importExample is docs/import/example.json.
@@ -229,4 +231,98 @@ func TestCampaignFilterRoutes(t *testing.T) {
 		t.Errorf("delete: %d %s", res.status, res.body)
 	}
 	f.do("GET", AdminPrefix+"/campaign-filters/"+made.ID, f.admin, nil).mustStatus(t, 404)
+}
+
+// multipartBody builds a multipart/form-data body of files (name → content).
+func multipartBody(t *testing.T, files ...[2]string) (string, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range files {
+		fw, err := mw.CreateFormFile("file", f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(f[1]))
+	}
+	mw.Close()
+	return mw.FormDataContentType(), buf.Bytes()
+}
+
+func TestAdminRoutesRefuseBadInput(t *testing.T) {
+	f := campaignFixture(t)
+	send := func(target, contentType string, body []byte) *response {
+		req := httptest.NewRequest("POST", target, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+f.admin)
+		req.Header.Set("Content-Type", contentType)
+		rec := httptest.NewRecorder()
+		f.env.handler.ServeHTTP(rec, req)
+		res := &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+		f.env.contract.check(t, req, res.status, res.header, res.body)
+		return res
+	}
+	c1zV3 := "C1Z3\x00pebble"
+	c1zV1 := "C1ZF\x00not zstd"
+	cases := []struct {
+		name, target string
+		files        [][2]string
+		detail, text string
+	}{
+		{"a c1z without sourceId", importsPath, [][2]string{{"okta.c1z", c1zV1}}, "400.1.3 Illegal value", "sourceId"},
+		{"a c1z v3", importsPath + "?sourceId=okta", [][2]string{{"okta.c1z", c1zV3}}, detailBadContent, "--storage-engine sqlite"},
+		{"a c1z that is not zstd", importsPath + "?sourceId=okta", [][2]string{{"okta.c1z", c1zV1}}, detailBadContent, "okta.c1z"},
+		{"the same file twice", importsPath, [][2]string{{"identities.csv", "id,name\n"}, {"identities.csv", "id,name\n"}}, detailBadContent, "sent twice"},
+		{"a hidden file name", importsPath, [][2]string{{".identities.csv", "id,name\n"}}, detailBadContent, "with a name"},
+		{"sourceId with CSV files", importsPath + "?sourceId=x", [][2]string{{"identities.csv", "id,name\na,A\n"}}, "400.1.3 Illegal value", "for a .c1z"},
+		{"a CSV directory without identities.csv", importsPath, [][2]string{{"sources.csv", "id,name\n"}}, detailBadContent, "identities.csv"},
+		{"no file at all", importsPath, nil, detailBadContent, "holds no file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ct, body := multipartBody(t, tc.files...)
+			send(tc.target, ct, body).mustError(t, 400, tc.detail, tc.text)
+		})
+	}
+	t.Run("import query parameters", func(t *testing.T) {
+		f.do("POST", importsPath+"?dryRun=maybe", f.admin, importExample(t)).mustError(t, 400, "400.1.3 Illegal value", "dryRun")
+		send(importsPath, "multipart/form-data", []byte("x")).mustError(t, 400, detailBadContent, "boundary")
+	})
+	t.Run("clock moves", func(t *testing.T) {
+		movable := New(Options{Store: f.env.store, Auth: f.env.auth, Now: f.env.clock.Now, Clock: clock.New(0, true)})
+		for body, text := range map[string]string{
+			`{"advance": "soon"}`:                "advance must be a duration",
+			`{"advance": "-1h"}`:                 "advance must be a duration",
+			`{"advance": "1h", "offset": "2h"}`:  "one of advance and offset",
+			`{}`:                                 "one of advance and offset",
+			`{"offset": "-876000h1m"}`:           "within",
+			`{"advance": "1h", "colour": "red"}`: "unknown field",
+		} {
+			req := httptest.NewRequest("POST", AdminPrefix+"/clock", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+f.admin)
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			movable.ServeHTTP(rec, req)
+			res := &response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+			f.env.contract.check(t, req, res.status, res.header, res.body)
+			res.mustError(t, 400, detailBadContent, text)
+		}
+		// The fixture's server was started without a movable clock.
+		f.do("POST", AdminPrefix+"/clock", f.admin, `{"advance": "1h"}`).mustError(t, 403, "403 Forbidden", "--test-clock")
+	})
+	t.Run("campaign filters nested too deep", func(t *testing.T) {
+		leaf := `{"type": "ROLE", "value": "x"}`
+		for range certsum.MaxFilterDepth {
+			leaf = `{"type": "COMPOSITE", "operation": "AND", "children": [` + leaf + `]}`
+		}
+		f.do("POST", AdminPrefix+"/campaign-filters", f.admin, `{"name": "deep", "mode": "INCLUSION", "criteriaList": [`+leaf+`]}`).
+			mustError(t, 400, detailBadContent, "deeper than")
+	})
+	t.Run("too many remediation items at once", func(t *testing.T) {
+		ids := make([]string, certsum.MaxRemediationBatch+1)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("r%d", i)
+		}
+		f.do("POST", AdminPrefix+"/remediations/complete", f.admin, map[string]any{"ids": ids}).
+			mustError(t, 400, detailBadContent, "at most 1000")
+	})
 }
