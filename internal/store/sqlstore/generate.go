@@ -114,6 +114,7 @@ type generator[K Key] struct {
 	done     int
 	total    int
 	w        *importWriter // the batched inserts
+	attrs    string        // the attributes of the identity identityRows hands fn (see there)
 	prefix   string        // of the ids of the summaries and items, random per generation
 	seq      int64
 	// access counts the buffered items per certification and access item: flush adds them
@@ -322,18 +323,19 @@ func (g *generator[K]) flush(ctx context.Context) error {
 
 // holdingRow is one row of a generation query.
 type holdingRow struct {
-	reviewer, identity, name, manager, typ, access, account string
+	reviewer, identity, name, manager, typ, access, account, attrs string
 }
 
 // identityRows streams rows of (reviewer, identity, name, manager, access type, access id,
 // account id) of live identities and assignments, ordered by reviewer then identity, and
-// calls fn with each identity's live holdings; a removed manager is no manager. The rows arrive in batches (Backend.Fetch), so that fn may
-// write.
+// calls fn with each identity's live holdings; a removed manager is no manager. The rows
+// arrive in batches (Backend.Fetch), so that fn may write. While fn runs, g.attrs holds the
+// identity's attributes as JSON when the campaign filter reads them ("" otherwise).
 func (g *generator[K]) identityRows(ctx context.Context, stmt string, args []any,
 	fn func(reviewer, identity, name, manager string, held []certsum.Holding) error) error {
 	var cur struct {
-		reviewer, identity, name, manager string
-		held                              []certsum.Holding
+		reviewer, identity, name, manager, attrs string
+		held                                     []certsum.Holding
 	}
 	emit := func() error {
 		if cur.identity == "" {
@@ -343,12 +345,13 @@ func (g *generator[K]) identityRows(ctx context.Context, stmt string, args []any
 		if g.progress != nil && g.done%1000 == 0 {
 			g.progress(g.done, g.total)
 		}
+		g.attrs = cur.attrs
 		return fn(cur.reviewer, cur.identity, cur.name, cur.manager, cur.held)
 	}
 	var buf []holdingRow
 	scan := func(rows Rows) error {
 		var r holdingRow
-		if err := rows.Scan(&r.reviewer, &r.identity, &r.name, &r.manager, &r.typ, &r.access, &r.account); err != nil {
+		if err := rows.Scan(&r.reviewer, &r.identity, &r.name, &r.manager, &r.typ, &r.access, &r.account, &r.attrs); err != nil {
 			return err
 		}
 		buf = append(buf, r)
@@ -360,7 +363,8 @@ func (g *generator[K]) identityRows(ctx context.Context, stmt string, args []any
 				if err := emit(); err != nil {
 					return err
 				}
-				cur.reviewer, cur.identity, cur.name, cur.manager, cur.held = r.reviewer, r.identity, r.name, r.manager, cur.held[:0]
+				cur.reviewer, cur.identity, cur.name, cur.manager, cur.attrs, cur.held =
+					r.reviewer, r.identity, r.name, r.manager, r.attrs, cur.held[:0]
 				if g.cat.removedIdentities[cur.manager] {
 					cur.manager = ""
 				}
@@ -380,10 +384,17 @@ func (g *generator[K]) identityRows(ctx context.Context, stmt string, args []any
 }
 
 // holdingsSelect is the columns and joins every generation query shares: the live
-// assignments of live identities, with the identity's manager (live or not).
-const holdingsSelect = `i.id, i.name, COALESCE(i.manager_id, ''), a.access_type, a.access_id, a.account_id
+// assignments of live identities, with the identity's manager (live or not), and its
+// attributes when the campaign filter reads them.
+func (g *generator[K]) holdingsSelect() string {
+	attrs := `''`
+	if f := g.camp.FilterSnapshot; f != nil && f.UsesAttributes() {
+		attrs = `CAST(i.attributes AS TEXT)`
+	}
+	return `i.id, i.name, COALESCE(i.manager_id, ''), a.access_type, a.access_id, a.account_id, ` + attrs + `
 FROM identities i
 JOIN assignments a ON a.identity_id = i.id AND a.deleted_at IS NULL`
+}
 
 // manager generates a MANAGER campaign: one certification per manager over the direct
 // reports' access. Identities without a (live) manager are left out, named in an alert.
@@ -399,12 +410,12 @@ func (g *generator[K]) manager(ctx context.Context) error {
 		g.alert("WARN", fmt.Sprintf("%d identities with access have no manager and are not reviewed in this campaign: %s",
 			n, sample(without, n)))
 	}
-	return g.identityRows(ctx, `SELECT i.manager_id, `+holdingsSelect+` WHERE i.deleted_at IS NULL AND i.manager_id IS NOT NULL
+	return g.identityRows(ctx, `SELECT i.manager_id, `+g.holdingsSelect()+` WHERE i.deleted_at IS NULL AND i.manager_id IS NOT NULL
 		ORDER BY i.manager_id, i.id`, nil, func(reviewer, identity, name, manager string, held []certsum.Holding) error {
 		if manager == "" {
 			return nil // a removed manager: counted in the alert above
 		}
-		items, err := g.filter(ctx, identity, name, g.cat.access.ReviewedAs(held))
+		items, err := g.filter(identity, name, g.cat.access.ReviewedAs(held))
 		if err != nil || len(items) == 0 {
 			return err
 		}
@@ -417,19 +428,15 @@ func (g *generator[K]) manager(ctx context.Context) error {
 }
 
 // filter keeps the items the campaign's filter keeps (all of them without a filter).
-func (g *generator[K]) filter(ctx context.Context, identity, name string, items []certsum.Holding) ([]certsum.Holding, error) {
+func (g *generator[K]) filter(identity, name string, items []certsum.Holding) ([]certsum.Holding, error) {
 	f := g.camp.FilterSnapshot
 	if f == nil || len(items) == 0 {
 		return items, nil
 	}
 	it := certsum.FilterItem{IdentityID: identity, IdentityName: name}
 	if f.UsesAttributes() {
-		var raw string
-		if _, err := QueryRow(ctx, g.tx, `SELECT CAST(attributes AS TEXT) FROM identities WHERE id = `+g.dl.Param(1),
-			[]any{identity}, &raw); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(raw), &it.Attributes); err != nil {
+		// The attributes came with the identity's rows (holdingsSelect).
+		if err := json.Unmarshal([]byte(g.attrs), &it.Attributes); err != nil {
 			return nil, fmt.Errorf("attributes of %s: %w", identity, err)
 		}
 	}
@@ -493,7 +500,7 @@ func (g *generator[K]) sourceOwner(ctx context.Context) error {
 		}
 		args := Args(g.dl)
 		ph := args.Add(g.dl.IDs(byOwner[owner]))
-		err := g.identityRows(ctx, `SELECT '', `+holdingsSelect+` WHERE i.deleted_at IS NULL AND i.id IN
+		err := g.identityRows(ctx, `SELECT '', `+g.holdingsSelect()+` WHERE i.deleted_at IS NULL AND i.id IN
 			(SELECT identity_id FROM assignments WHERE deleted_at IS NULL AND `+g.dl.AnyOf("source_id", ph)+`)
 			ORDER BY i.id`, args.Values, func(_, identity, name, manager string, held []certsum.Holding) error {
 			var items []certsum.Holding
@@ -504,7 +511,7 @@ func (g *generator[K]) sourceOwner(ctx context.Context) error {
 					items = append(items, h)
 				}
 			}
-			items, err := g.filter(ctx, identity, name, items)
+			items, err := g.filter(identity, name, items)
 			if err != nil {
 				return err
 			}
@@ -597,7 +604,7 @@ func (g *generator[K]) search(ctx context.Context) error {
 		return false
 	}
 	var unreviewed []string
-	err := g.identityRows(ctx, `SELECT '', `+holdingsSelect+` WHERE i.deleted_at IS NULL AND `+g.dl.AnyOf("i.id", ph)+`
+	err := g.identityRows(ctx, `SELECT '', `+g.holdingsSelect()+` WHERE i.deleted_at IS NULL AND `+g.dl.AnyOf("i.id", ph)+`
 		ORDER BY i.id`, args.Values, func(_, identity, name, manager string, held []certsum.Holding) error {
 		var items []certsum.Holding
 		for _, h := range g.cat.access.ReviewedAs(held) {
@@ -605,7 +612,7 @@ func (g *generator[K]) search(ctx context.Context) error {
 				items = append(items, h)
 			}
 		}
-		items, err := g.filter(ctx, identity, name, items)
+		items, err := g.filter(identity, name, items)
 		if err != nil || len(items) == 0 {
 			return err
 		}
