@@ -83,25 +83,7 @@ func newCampaignsListCmd(e *cliEnv) *cobra.Command {
 }
 
 func newCampaignsGetCmd(e *cliEnv) *cobra.Command {
-	var out outputFlag
-	cmd := &cobra.Command{
-		Use:   "get CAMPAIGN",
-		Short: "Show one campaign with its alerts (getCampaign)",
-		Args:  cobra.ExactArgs(1),
-		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, format, err := e.session(cmd, &out)
-			if err != nil {
-				return err
-			}
-			k, err := c.GetCampaign(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return render(cmd.OutOrStdout(), format, campaignView(k))
-		}),
-	}
-	out.register(cmd)
-	return cmd
+	return campaignStep(e, "get", "Show one campaign with its alerts (getCampaign)", "", nil)
 }
 
 // campaignView is one campaign: its row, its alerts below the table, the object as JSON.
@@ -237,7 +219,8 @@ access.id, joined with AND, OR and NOT, with "quoted values" and * wildcards.`,
 	return cmd
 }
 
-// campaignStep is a command that changes one campaign and prints it as it then is.
+// campaignStep is a command that changes one campaign (with step; nil only shows it) and
+// prints it as it then is.
 func campaignStep(e *cliEnv, use, short, long string, step func(cmd *cobra.Command, c *client.Client, id string) error) *cobra.Command {
 	var out outputFlag
 	cmd := &cobra.Command{
@@ -250,8 +233,10 @@ func campaignStep(e *cliEnv, use, short, long string, step func(cmd *cobra.Comma
 			if err != nil {
 				return err
 			}
-			if err := step(cmd, c, args[0]); err != nil {
-				return err
+			if step != nil {
+				if err := step(cmd, c, args[0]); err != nil {
+					return err
+				}
 			}
 			k, err := c.GetCampaign(cmd.Context(), args[0])
 			if err != nil {

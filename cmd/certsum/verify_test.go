@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -14,17 +13,11 @@ import (
 	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
-// runRoot runs one command line of the real command tree.
+// runRoot runs one command line of the real command tree and returns its stdout.
 func runRoot(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	for _, v := range []string{"CERTSUM_DATABASE_URL", "CERTSUM_DATABASE_URL_FILE"} {
-		t.Setenv(v, "")
-	}
-	var stdout, stderr bytes.Buffer
-	root := newRootCmd(&stdout, &stderr)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return stdout.String(), err
+	out, _, err := runRootErr(t, args...)
+	return out, err
 }
 
 // mustVerifyDB writes a one-certification database and returns its path.
