@@ -3,6 +3,7 @@ package certsum
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ const InventoryFormatVersion = 1
 
 // MaxInputProblems is how many problems a refused import reports at most.
 const MaxInputProblems = 100
+
+// MaxUsageDays is the span of an account's activity (InputAccount.UsageDays): the last 90
+// days, as ISC's activity insights.
+const MaxUsageDays = 90
 
 // InputPos is where an object or value stands in the input: the file, and the 1-based line
 // and column (of the object's first byte in JSON, of the cell in CSV).
@@ -105,8 +110,11 @@ type InputAccount struct {
 	Locked         bool              `json:"locked,omitempty"`
 	Created        *Time             `json:"created,omitempty"`
 	Modified       *Time             `json:"modified,omitempty"`
-	Attributes     map[string]string `json:"attributes,omitempty"`
-	Pos            InputPos          `json:"-"`
+	// UsageDays is the account's activity: on how many of the last 90 days it was used
+	// (0 to 90); absent when not known.
+	UsageDays  *int              `json:"usageDays,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Pos        InputPos          `json:"-"`
 }
 
 // InputEntitlement is a permission on a source (entitlements.csv).
@@ -121,7 +129,13 @@ type InputEntitlement struct {
 	Privileged       bool     `json:"privileged,omitempty"`
 	Revocable        *bool    `json:"revocable,omitempty"`
 	OwnerID          string   `json:"ownerId,omitempty"`
-	Pos              InputPos `json:"-"`
+	// CloudGoverned, IsPermission, Permissions and DataAccess are shown on the entitlement's
+	// review items as they are given (ReviewableEntitlement).
+	CloudGoverned bool         `json:"cloudGoverned,omitempty"`
+	IsPermission  bool         `json:"isPermission,omitempty"`
+	Permissions   []Permission `json:"permissions,omitempty"`
+	DataAccess    *DataAccess  `json:"dataAccess,omitempty"`
+	Pos           InputPos     `json:"-"`
 }
 
 // InputAccessProfile bundles entitlements of one source (access_profiles.csv).
@@ -133,7 +147,12 @@ type InputAccessProfile struct {
 	EntitlementIDs []string `json:"entitlementIds"`
 	Description    string   `json:"description,omitempty"`
 	Privileged     bool     `json:"privileged,omitempty"`
-	Pos            InputPos `json:"-"`
+	CloudGoverned  bool     `json:"cloudGoverned,omitempty"`
+	// Created and Modified are the access profile's own times; the import's time when
+	// absent.
+	Created  *Time    `json:"created,omitempty"`
+	Modified *Time    `json:"modified,omitempty"`
+	Pos      InputPos `json:"-"`
 }
 
 // InputRole bundles access profiles and entitlements (roles.csv).
@@ -166,10 +185,12 @@ type InputAssignment struct {
 
 // InputGovernanceGroup is a named set of identities that can review (governance_groups.csv).
 type InputGovernanceGroup struct {
-	ID        string   `json:"id"`
-	Name      string   `json:"name"`
-	MemberIDs []string `json:"memberIds"`
-	Pos       InputPos `json:"-"`
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	MemberIDs   []string `json:"memberIds"`
+	Description string   `json:"description,omitempty"`
+	OwnerID     string   `json:"ownerId,omitempty"`
+	Pos         InputPos `json:"-"`
 }
 
 // InputProblem is one thing wrong with an input, where it stands.
@@ -307,6 +328,9 @@ func (in *InventoryInput) Check(stored func(kind, id string) bool) error {
 		need(x.Pos, "sourceId", "source", x.SourceID, false)
 		required(x.Pos, "nativeIdentity", x.NativeIdentity)
 		need(x.Pos, "identityId", "identity", x.IdentityID, true)
+		if x.UsageDays != nil && (*x.UsageDays < 0 || *x.UsageDays > MaxUsageDays) {
+			p.add(x.Pos, "usageDays %d is not between 0 and %d", *x.UsageDays, MaxUsageDays)
+		}
 	}
 	entSource := map[string]string{}
 	for _, x := range in.Entitlements {
@@ -314,6 +338,18 @@ func (in *InventoryInput) Check(stored func(kind, id string) bool) error {
 		need(x.Pos, "sourceId", "source", x.SourceID, false)
 		need(x.Pos, "ownerId", "identity", x.OwnerID, true)
 		entSource[x.ID] = x.SourceID
+		for i, perm := range x.Permissions {
+			if strings.TrimSpace(perm.Target) == "" || len(perm.Rights) == 0 || slices.Contains(perm.Rights, "") {
+				p.add(x.Pos, "permission %d needs a target and at least one right, none empty", i+1)
+			}
+		}
+		if d := x.DataAccess; d != nil {
+			for _, c := range d.Categories {
+				if c.Value == "" || c.MatchCount < 0 {
+					p.add(x.Pos, "dataAccess category %q needs a name and a match count that is not negative", c.Value)
+				}
+			}
+		}
 	}
 	for _, x := range in.AccessProfiles {
 		required(x.Pos, "name", x.Name)
@@ -356,6 +392,7 @@ func (in *InventoryInput) Check(stored func(kind, id string) bool) error {
 		for _, m := range x.MemberIDs {
 			need(x.Pos, "member", "identity", m, false)
 		}
+		need(x.Pos, "ownerId", "identity", x.OwnerID, true)
 		if d := FirstRepeat(x.MemberIDs); d != "" {
 			p.add(x.Pos, "member %q is listed twice", d)
 		}

@@ -2,6 +2,7 @@ package certsum
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -72,4 +73,21 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not an ISO-8601 date-time", s)
+}
+
+// asOfKey is the context key of AsOf.
+type asOfKey struct{}
+
+// AsOf returns a context under which a store stamps what it writes with t instead of its
+// clock: decisions, sign-offs, campaign steps, imports. It replays recorded history through
+// the same operations and rules as live use (the demo organisation's past campaigns are made
+// so); no request handler sets it.
+func AsOf(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, asOfKey{}, NewTime(t))
+}
+
+// StampOf returns the time AsOf set on ctx, if any.
+func StampOf(ctx context.Context) (Time, bool) {
+	t, ok := ctx.Value(asOfKey{}).(Time)
+	return t, ok
 }

@@ -2,12 +2,14 @@ package inventory
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/certsum/certsum"
@@ -77,6 +79,56 @@ func moment[T any](name string, field func(*T) **certsum.Time) column[T] {
 	}}
 }
 
+func count[T any](name string, field func(*T) **int) column[T] {
+	return column[T]{name, false, func(x *T, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*field(x) = &n
+		return nil
+	}}
+}
+
+// permissions reads a list of permissions, each "target:RIGHT,RIGHT" (the target is what
+// comes before the last colon, so targets such as s3://bucket keep theirs).
+func permissions(name string) column[certsum.InputEntitlement] {
+	return column[certsum.InputEntitlement]{name, false, func(x *certsum.InputEntitlement, v string) error {
+		for _, item := range strings.Split(v, ";") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			i := strings.LastIndex(item, ":")
+			if i <= 0 {
+				return fmt.Errorf("%q is not target:RIGHT,RIGHT", item)
+			}
+			perm := certsum.Permission{Target: item[:i]}
+			for _, r := range strings.Split(item[i+1:], ",") {
+				perm.Rights = append(perm.Rights, strings.TrimSpace(r))
+			}
+			x.Permissions = append(x.Permissions, perm)
+		}
+		return nil
+	}}
+}
+
+// dataAccess reads a dataAccess JSON object from one cell.
+func dataAccess(name string) column[certsum.InputEntitlement] {
+	return column[certsum.InputEntitlement]{name, false, func(x *certsum.InputEntitlement, v string) error {
+		dec := json.NewDecoder(strings.NewReader(v))
+		dec.DisallowUnknownFields()
+		var d certsum.DataAccess
+		if err := dec.Decode(&d); err != nil {
+			return fmt.Errorf("not a dataAccess JSON object: %v", err)
+		}
+		if dec.More() {
+			return fmt.Errorf("not one dataAccess JSON object")
+		}
+		x.DataAccess = &d
+		return nil
+	}}
+}
+
 // parseBool reads true/false/1/0.
 func parseBool(v string) (bool, error) {
 	switch strings.ToLower(v) {
@@ -116,6 +168,7 @@ var accountColumns = []column[certsum.InputAccount]{
 	flag("locked", func(x *certsum.InputAccount) *bool { return &x.Locked }),
 	moment("created", func(x *certsum.InputAccount) **certsum.Time { return &x.Created }),
 	moment("modified", func(x *certsum.InputAccount) **certsum.Time { return &x.Modified }),
+	count("usage_days", func(x *certsum.InputAccount) **int { return &x.UsageDays }),
 }
 
 var entitlementColumns = []column[certsum.InputEntitlement]{
@@ -129,6 +182,10 @@ var entitlementColumns = []column[certsum.InputEntitlement]{
 	flag("privileged", func(x *certsum.InputEntitlement) *bool { return &x.Privileged }),
 	optFlag("revocable", func(x *certsum.InputEntitlement) **bool { return &x.Revocable }),
 	text("owner_id", false, func(x *certsum.InputEntitlement) *string { return &x.OwnerID }),
+	flag("cloud_governed", func(x *certsum.InputEntitlement) *bool { return &x.CloudGoverned }),
+	flag("is_permission", func(x *certsum.InputEntitlement) *bool { return &x.IsPermission }),
+	permissions("permissions"),
+	dataAccess("data_access"),
 }
 
 var accessProfileColumns = []column[certsum.InputAccessProfile]{
@@ -139,6 +196,9 @@ var accessProfileColumns = []column[certsum.InputAccessProfile]{
 	idList("entitlement_ids", true, func(x *certsum.InputAccessProfile) *[]string { return &x.EntitlementIDs }),
 	text("description", false, func(x *certsum.InputAccessProfile) *string { return &x.Description }),
 	flag("privileged", func(x *certsum.InputAccessProfile) *bool { return &x.Privileged }),
+	flag("cloud_governed", func(x *certsum.InputAccessProfile) *bool { return &x.CloudGoverned }),
+	moment("created", func(x *certsum.InputAccessProfile) **certsum.Time { return &x.Created }),
+	moment("modified", func(x *certsum.InputAccessProfile) **certsum.Time { return &x.Modified }),
 }
 
 var roleColumns = []column[certsum.InputRole]{
@@ -169,6 +229,8 @@ var groupColumns = []column[certsum.InputGovernanceGroup]{
 	text("id", true, func(x *certsum.InputGovernanceGroup) *string { return &x.ID }),
 	text("name", true, func(x *certsum.InputGovernanceGroup) *string { return &x.Name }),
 	idList("member_ids", true, func(x *certsum.InputGovernanceGroup) *[]string { return &x.MemberIDs }),
+	text("description", false, func(x *certsum.InputGovernanceGroup) *string { return &x.Description }),
+	text("owner_id", false, func(x *certsum.InputGovernanceGroup) *string { return &x.OwnerID }),
 }
 
 // ParseCSV reads an inventory directory of fsys: the files of csvFiles, of which only

@@ -55,8 +55,8 @@ func TestTheExamplesAreOneInventory(t *testing.T) {
 	if fromCSV.Identities[0].Attributes["location"] != "London" || fromCSV.Accounts[0].Attributes["title"] != "Director" {
 		t.Errorf("attr.* columns: %+v, %+v", fromCSV.Identities[0].Attributes, fromCSV.Accounts[0].Attributes)
 	}
-	if p := fromJSON.Assignments[2].Pos; p.File != "example.json" || p.Line != 43 || p.Column != 5 {
-		t.Errorf("the third assignment's position = %+v, want example.json:43:5", p)
+	if p := fromJSON.Assignments[2].Pos; p.File != "example.json" || p.Line != 45 || p.Column != 5 {
+		t.Errorf("the third assignment's position = %+v, want example.json:45:5", p)
 	}
 	if !fromCSV.Covers["governanceGroups"] || !fromJSON.Covers["roles"] || fromCSV.Covers["nothing"] {
 		t.Errorf("covered kinds: csv %v, json %v", fromCSV.Covers, fromJSON.Covers)
@@ -128,6 +128,12 @@ func TestCSVProblemsNameTheirPlace(t *testing.T) {
 			"accounts.csv": file("id,source_id,native_identity,disabled,created\nad:ada,ad,,yes,2024-13-01\n")},
 			[]certsum.InputProblem{at("accounts.csv", 2, 11, "native_identity is required"),
 				at("accounts.csv", 2, 12, `disabled: "yes" is not true`), at("accounts.csv", 2, 16, "created:")}},
+		{"a bad usage count, permission and data access", fstest.MapFS{"identities.csv": ids,
+			"accounts.csv":     file("id,source_id,native_identity,usage_days\nad:ada,ad,ada,many\n"),
+			"entitlements.csv": file("id,source_id,name,permissions,data_access\nx,ad,X,READ-only,\"{\"\"policies\"\":1}\"\n")},
+			[]certsum.InputProblem{at("accounts.csv", 2, 15, `usage_days: "many" is not a whole number`),
+				at("entitlements.csv", 2, 8, `permissions: "READ-only" is not target:RIGHT,RIGHT`),
+				at("entitlements.csv", 2, 18, "data_access: not a dataAccess JSON object")}},
 		{"a broken quote", fstest.MapFS{"identities.csv": file("id,name\n\"ada,ada\n")},
 			[]certsum.InputProblem{at("identities.csv", 2, 10, "quote")}},
 		{"a column twice", fstest.MapFS{"identities.csv": file("id,name,name\nada,ada,ada\n")},
@@ -179,6 +185,24 @@ func TestCheckRefusesAnInconsistentInventory(t *testing.T) {
 		Scope: &certsum.ImportScope{SourceIDs: []string{"okta"}}}
 	mustProblems(t, bad.Check(nil), at("x.json", 0, 0, "formatVersion is 2"), at("x.json", 0, 0, `mode "replace"`),
 		at("x.json", 0, 0, `scope source "okta" names no source`))
+
+	details, err := ParseCSV(fstest.MapFS{
+		"identities.csv":        file("id,name\nada,ada\n"),
+		"sources.csv":           file("id,name\nad,AD\n"),
+		"accounts.csv":          file("id,source_id,native_identity,usage_days\nad:ada,ad,ada,91\nad:x,ad,x,-1\n"),
+		"entitlements.csv":      file("id,source_id,name,permissions,data_access\nad:u,ad,U,tgt:,\"{\"\"categories\"\":[{\"\"value\"\":\"\"PII\"\",\"\"matchCount\"\":-2}]}\"\n"),
+		"governance_groups.csv": file("id,name,member_ids,owner_id\ngg,GG,ada,nobody\n"),
+	}, "dir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustProblems(t, details.Check(nil),
+		at("accounts.csv", 2, 1, "usageDays 91 is not between 0 and 90"),
+		at("accounts.csv", 3, 1, "usageDays -1 is not between 0 and 90"),
+		at("entitlements.csv", 2, 1, "permission 1 needs a target and at least one right"),
+		at("entitlements.csv", 2, 1, `dataAccess category "PII" needs a name and a match count`),
+		at("governance_groups.csv", 2, 1, `ownerId "nobody" names no identity`),
+	)
 }
 
 // FuzzParseJSON: any input is parsed or refused with problems that name a place inside it.

@@ -259,7 +259,7 @@ func (c *Core[K]) SignOff(ctx context.Context, certID, by string) (*certsum.Cert
 		case !st.Completed:
 			return certsum.Conflictf("all decisions must be made before sign-off")
 		}
-		now := dl.TimeArg(c.B.Now())
+		now := dl.TimeArg(c.now(ctx))
 		if _, err := tx.Exec(ctx, `UPDATE certifications SET phase = 'SIGNED', signed = `+dl.Param(1)+`, modified = `+dl.Param(1)+`,
 			version = version + 1 WHERE `+dl.Keys().Cert+` = `+dl.Param(2), now, st.Key); err != nil {
 			return err
@@ -271,7 +271,7 @@ func (c *Core[K]) SignOff(ctx context.Context, certID, by string) (*certsum.Cert
 			return err
 		}
 		// Every revocation of the certification is now to be carried out.
-		if err := remediateRevoked(ctx, tx, dl, c.B.Now(), `c.`+dl.Keys().Cert+` = `+dl.Param(2), st.Key); err != nil {
+		if err := remediateRevoked(ctx, tx, dl, c.now(ctx), `c.`+dl.Keys().Cert+` = `+dl.Param(2), st.Key); err != nil {
 			return err
 		}
 		c.B.Log().Debug("certification signed off", "certification", certID, "by", by)
@@ -362,4 +362,13 @@ func (c *Core[K]) CertificationVersion(ctx context.Context, certID string) (int6
 		return 0, certsum.NotFoundf("certification %q not found", certID)
 	}
 	return v, nil
+}
+
+// now is the time a write under ctx stamps: the time certsum.AsOf set on ctx, else the
+// backend's clock.
+func (c *Core[K]) now(ctx context.Context) certsum.Time {
+	if t, ok := certsum.StampOf(ctx); ok {
+		return t
+	}
+	return c.B.Now()
 }

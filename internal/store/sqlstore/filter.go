@@ -21,7 +21,7 @@ func (c *Core[K]) CreateCampaignFilter(ctx context.Context, f *certsum.CampaignF
 		return err
 	}
 	dl := c.B
-	now := dl.TimeArg(c.B.Now())
+	now := dl.TimeArg(c.now(ctx))
 	err = c.B.WriteTx(ctx, func(tx Querier) error {
 		_, err := tx.Exec(ctx, `INSERT INTO campaign_filters (id, name, filter, created, modified) VALUES (`+Params(dl, 1, 5)+`)`,
 			f.ID, f.Name, string(b), now, now)
@@ -46,7 +46,7 @@ func (c *Core[K]) UpdateCampaignFilter(ctx context.Context, f *certsum.CampaignF
 	dl := c.B
 	err = c.B.WriteTx(ctx, func(tx Querier) error {
 		n, err := tx.Exec(ctx, `UPDATE campaign_filters SET name = `+dl.Param(1)+`, filter = `+dl.Param(2)+`, modified = `+
-			dl.Param(3)+` WHERE id = `+dl.Param(4), f.Name, string(b), dl.TimeArg(c.B.Now()), f.ID)
+			dl.Param(3)+` WHERE id = `+dl.Param(4), f.Name, string(b), dl.TimeArg(c.now(ctx)), f.ID)
 		if err == nil && n == 0 {
 			err = certsum.NotFoundf("campaign filter %q not found", f.ID)
 		}

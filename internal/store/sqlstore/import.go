@@ -230,7 +230,7 @@ func (p *importPlan) diff(r *certsum.ImportReport) {
 func (c *Core[K]) ImportInventory(ctx context.Context, in *certsum.InventoryInput, opts certsum.ImportOptions) (*certsum.ImportReport, error) {
 	in.Apply(opts)
 	in.Normalize()
-	r := certsum.NewImportReport(in, opts, c.B.Now())
+	r := certsum.NewImportReport(in, opts, c.now(ctx))
 	run := c.B.WriteTx
 	if opts.DryRun {
 		run = c.B.ReadTx
@@ -255,7 +255,7 @@ func (c *Core[K]) ImportInventory(ctx context.Context, in *certsum.InventoryInpu
 			return nil
 		}
 		r.InventoryVersion = version + 1
-		w := &importWriter{dl: c.B, tx: tx, p: p, now: c.B.Now(), progress: opts.Progress}
+		w := &importWriter{dl: c.B, tx: tx, p: p, now: c.now(ctx), progress: opts.Progress}
 		if err := w.apply(ctx); err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func (c *Core[K]) ImportInventory(ctx context.Context, in *certsum.InventoryInpu
 		if err != nil {
 			return err
 		}
-		r.Finish(certsum.ImportSucceeded, c.B.Now())
+		r.Finish(certsum.ImportSucceeded, c.now(ctx))
 		return saveReport(ctx, tx, c.B, r)
 	})
 	if err == nil && written >= AnalyzeAfter {
@@ -286,15 +286,15 @@ func (c *Core[K]) ImportInventory(ctx context.Context, in *certsum.InventoryInpu
 	case errors.As(err, &problems):
 		r.Problems = problems
 		r.Changes, r.ChangesOmitted, r.Changed = []certsum.ImportChange{}, 0, false
-		r.Finish(certsum.ImportRefused, c.B.Now())
+		r.Finish(certsum.ImportRefused, c.now(ctx))
 		err = &certsum.Error{Code: certsum.CodeInvalid, Message: problems.Error(), Cause: problems}
 	case err != nil:
-		r.Finish(certsum.ImportFailed, c.B.Now())
+		r.Finish(certsum.ImportFailed, c.now(ctx))
 		r.Error = certsum.ErrorText(c.B.Translate(err))
 		err = fmt.Errorf("import inventory: %w", c.B.Translate(err))
 	case r.Status == certsum.ImportRunning:
 		// A dry run, or an import that changed nothing: the transaction wrote no report.
-		r.Finish(certsum.ImportSucceeded, c.B.Now())
+		r.Finish(certsum.ImportSucceeded, c.now(ctx))
 	default:
 		return r, nil
 	}

@@ -40,16 +40,19 @@ var (
 	sourcesTable = table{name: "sources", cols: []string{"id", "name", "type", "owner_id", "authoritative", "description",
 		"hash", "deleted_at"}, key: []string{"id"}}
 	accountsTable = table{name: "accounts", cols: []string{"id", "native_identity", "name", "source_id", "identity_id",
-		"disabled", "locked", "created", "modified", "attributes", "hash", "deleted_at"}, key: []string{"id"},
+		"disabled", "locked", "created", "modified", "usage_days", "attributes", "hash", "deleted_at"}, key: []string{"id"},
 		insertOnly: []string{"created"}}
 	entitlementsTable = table{name: "entitlements", cols: []string{"id", "name", "description", "source_id", "attribute_name",
-		"attribute_value", "source_schema_object_type", "owner_id", "privileged", "revocable", "hash", "deleted_at"},
+		"attribute_value", "source_schema_object_type", "owner_id", "privileged", "revocable", "cloud_governed",
+		"is_permission", "permissions", "data_access", "hash", "deleted_at"},
 		key: []string{"id"}}
 	accessProfilesTable = table{name: "access_profiles", cols: []string{"id", "name", "description", "source_id", "owner_id",
-		"privileged", "created", "modified", "hash", "deleted_at"}, key: []string{"id"}, insertOnly: []string{"created"}}
+		"privileged", "cloud_governed", "created", "modified", "hash", "deleted_at"}, key: []string{"id"},
+		insertOnly: []string{"created"}}
 	rolesTable = table{name: "roles", cols: []string{"id", "name", "description", "owner_id", "privileged", "revocable",
 		"hash", "deleted_at"}, key: []string{"id"}}
-	groupsTable      = table{name: "governance_groups", cols: []string{"id", "name", "hash", "deleted_at"}, key: []string{"id"}}
+	groupsTable      = table{name: "governance_groups", cols: []string{"id", "name", "description", "owner_id", "hash",
+		"deleted_at"}, key: []string{"id"}}
 	assignmentsTable = table{name: "assignments", cols: []string{"identity_id", "access_type", "access_id", "account_id",
 		"source_id", "assigned", "end_date", "external_id", "hash", "deleted_at"},
 		key: []string{"identity_id", "access_type", "access_id", "account_id"}}
@@ -232,8 +235,12 @@ func (w *importWriter) apply(ctx context.Context) error {
 			if x.Modified != nil {
 				modified = dl.TimeArg(*x.Modified)
 			}
+			usage := -1 // unknown
+			if x.UsageDays != nil {
+				usage = *x.UsageDays
+			}
 			rows = append(rows, []any{x.ID, x.NativeIdentity, x.Name, x.SourceID, null(x.IdentityID), x.Disabled, x.Locked,
-				created, modified, attributes(x.Attributes), h, nil})
+				created, modified, usage, attributes(x.Attributes), h, nil})
 		}
 	}
 	if err := w.upsert(ctx, accountsTable, rows); err != nil {
@@ -242,8 +249,21 @@ func (w *importWriter) apply(ctx context.Context) error {
 	rows = rows[:0]
 	for _, x := range in.Entitlements {
 		if h := hash(certsum.KindEntitlement, x.ID); h != "" {
+			perms := x.Permissions
+			if perms == nil {
+				perms = []certsum.Permission{}
+			}
+			pj, err := JSONText(perms)
+			if err != nil {
+				return err
+			}
+			da, err := JSONText(x.DataAccess)
+			if err != nil {
+				return err
+			}
 			rows = append(rows, []any{x.ID, x.Name, null(x.Description), x.SourceID, x.Attribute, x.Value,
-				x.SchemaObjectType, null(x.OwnerID), x.Privileged, *x.Revocable, h, nil})
+				x.SchemaObjectType, null(x.OwnerID), x.Privileged, *x.Revocable, x.CloudGoverned, x.IsPermission, pj, da,
+				h, nil})
 		}
 	}
 	if err := w.upsert(ctx, entitlementsTable, rows); err != nil {
@@ -254,8 +274,15 @@ func (w *importWriter) apply(ctx context.Context) error {
 	var parents []string
 	for _, x := range in.AccessProfiles {
 		if h := hash(certsum.KindAccessProfile, x.ID); h != "" {
-			rows = append(rows, []any{x.ID, x.Name, x.Description, x.SourceID, null(x.OwnerID), x.Privileged, now, now,
-				h, nil})
+			created, modified := now, now
+			if x.Created != nil {
+				created = dl.TimeArg(*x.Created)
+			}
+			if x.Modified != nil {
+				modified = dl.TimeArg(*x.Modified)
+			}
+			rows = append(rows, []any{x.ID, x.Name, x.Description, x.SourceID, null(x.OwnerID), x.Privileged,
+				x.CloudGoverned, created, modified, h, nil})
 			parents = append(parents, x.ID)
 			for i, e := range x.EntitlementIDs {
 				members = append(members, []any{x.ID, e, i})
@@ -295,7 +322,7 @@ func (w *importWriter) apply(ctx context.Context) error {
 	rows, members, parents = rows[:0], nil, nil
 	for _, x := range in.GovernanceGroups {
 		if h := hash(certsum.KindGovernanceGroup, x.ID); h != "" {
-			rows = append(rows, []any{x.ID, x.Name, h, nil})
+			rows = append(rows, []any{x.ID, x.Name, x.Description, null(x.OwnerID), h, nil})
 			parents = append(parents, x.ID)
 			for _, m := range x.MemberIDs {
 				members = append(members, []any{x.ID, m})

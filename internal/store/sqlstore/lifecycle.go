@@ -31,7 +31,7 @@ func lockCampaign(ctx context.Context, tx Querier, dl Dialect, id string) (certs
 // reviewer).
 func (c *Core[K]) CreateCampaign(ctx context.Context, k *certsum.Campaign, owner string) error {
 	dl := c.B
-	now := c.B.Now()
+	now := c.now(ctx)
 	if err := k.CheckNew(now); err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (c *Core[K]) GenerateCampaign(ctx context.Context, id string, progress func
 		if err != nil {
 			return err
 		}
-		g := &generator[K]{c: c, tx: tx, dl: c.B, camp: k, cat: cat, now: c.B.Now(), certs: map[string]*genCert{},
+		g := &generator[K]{c: c, tx: tx, dl: c.B, camp: k, cat: cat, now: c.now(ctx), certs: map[string]*genCert{},
 			progress: progress, w: &importWriter{dl: c.B, tx: tx}}
 		if _, err := QueryRow(ctx, tx, `SELECT COUNT(*) FROM identities WHERE deleted_at IS NULL`, nil, &g.total); err != nil {
 			return err
@@ -195,7 +195,7 @@ func (c *Core[K]) failCampaign(ctx context.Context, id, why string) error {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'ERROR', alerts = `+dl.Param(1)+`, modified = `+dl.Param(2)+
-			` WHERE id = `+dl.Param(3), alerts, dl.TimeArg(c.B.Now()), id)
+			` WHERE id = `+dl.Param(3), alerts, dl.TimeArg(c.now(ctx)), id)
 		return err
 	})
 }
@@ -214,7 +214,7 @@ func (c *Core[K]) PendingCampaigns(ctx context.Context) ([]string, error) {
 // earliest deadline first.
 func (c *Core[K]) OverdueCampaigns(ctx context.Context) ([]string, error) {
 	ids, err := Strings(ctx, c.B.Read(), `SELECT id FROM campaigns WHERE status = 'ACTIVE' AND deadline < `+c.B.Param(1)+
-		` ORDER BY deadline, id`, c.B.TimeArg(c.B.Now()))
+		` ORDER BY deadline, id`, c.B.TimeArg(c.now(ctx)))
 	if err != nil {
 		return nil, fmt.Errorf("overdue campaigns: %w", c.B.Translate(err))
 	}
@@ -271,7 +271,7 @@ func (c *Core[K]) ActivateCampaign(ctx context.Context, id string, deadline cert
 		if status != certsum.StatusStaged {
 			return certsum.Conflictf("campaign %s is %s; only a STAGED campaign can be activated", id, status)
 		}
-		now := c.B.Now()
+		now := c.now(ctx)
 		if !deadline.After(now.Time) {
 			return certsum.Conflictf("the campaign's deadline %s is not in the future", deadline)
 		}
@@ -347,7 +347,7 @@ func (c *Core[K]) CompleteCampaign(ctx context.Context, id string, action certsu
 		if err != nil {
 			return err
 		}
-		now := c.B.Now()
+		now := c.now(ctx)
 		switch {
 		case status != certsum.StatusActive:
 			return certsum.Conflictf("campaign %s is %s; only an ACTIVE campaign can be completed", id, status)

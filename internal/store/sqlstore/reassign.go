@@ -43,7 +43,7 @@ func (c *Core[K]) Reassign(ctx context.Context, certID, by string, r certsum.Rev
 		if src.Phase != certsum.PhaseActive {
 			return certsum.Conflictf("certification %q is %s; only an ACTIVE certification can be reassigned", certID, src.Phase)
 		}
-		now := c.B.Now()
+		now := c.now(ctx)
 		m.led.Cert(st.Key)
 		targetID, err := m.target(src, r, toName, now)
 		if err != nil {

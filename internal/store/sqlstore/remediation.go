@@ -201,7 +201,7 @@ func (c *Core[K]) CompleteRemediations(ctx context.Context, ids []string, by str
 		}
 		changed, err = tx.Exec(ctx, `UPDATE remediation_items SET status = 'COMPLETED', completed_by = `+dl.Param(1)+
 			`, completed_at = `+dl.Param(2)+` WHERE status = 'PENDING' AND `+dl.AnyOf("id", dl.Param(3)),
-			by, dl.TimeArg(c.B.Now()), dl.IDs(ids))
+			by, dl.TimeArg(c.now(ctx)), dl.IDs(ids))
 		return err
 	})
 	if err != nil {

@@ -151,7 +151,7 @@ type Change[K Key] struct {
 // again. The certification's lock makes concurrent Decide calls on it run one after the
 // other. Errors: not_found, invalid, reference, conflict.
 func (c *Core[K]) Decide(ctx context.Context, certID, by string, ds []certsum.ReviewDecision) (*certsum.Certification, error) {
-	if err := certsum.ValidateDecisions(ds, c.B.Now().Time); err != nil {
+	if err := certsum.ValidateDecisions(ds, c.now(ctx).Time); err != nil {
 		return nil, fmt.Errorf("decide: %w", err)
 	}
 	return c.certWrite(ctx, "decide", certID, false, func(tx Querier, st *CertState[K]) error {
@@ -205,7 +205,7 @@ func (c *Core[K]) Decide(ctx context.Context, certID, by string, ds []certsum.Re
 				led.Item(st.Key, it.Summary, it.SummaryDone, it.Access, d.Decision, +1)
 			}
 		}
-		now := c.B.Now()
+		now := c.now(ctx)
 		w := c.W(tx)
 		if len(changes) > 0 {
 			if err := w.WriteDecisions(ctx, st, by, now, changes); err != nil {

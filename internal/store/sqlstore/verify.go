@@ -65,7 +65,7 @@ func (c *Core[K]) Verify(ctx context.Context, fix bool) ([]certsum.Drift, error)
 				}
 			}
 		}
-		drifts, err = Recheck[K](ctx, tx, c.B, c.B.Now(), fix)
+		drifts, err = Recheck[K](ctx, tx, c.B, c.now(ctx), fix)
 		return err
 	}
 	var err error

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t testing.TB) certsum.Store) {
 		{"Inventory", testInventory},
 		{"Import", testImport},
 		{"Generation", testGeneration},
+		{"History", testHistory},
 		{"Remediation", testRemediation},
 		{"CampaignFilters", testCampaignFilters},
 		{"Clients", testClients},
