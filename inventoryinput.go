@@ -101,15 +101,15 @@ type InputSource struct {
 
 // InputAccount is an account on a source, correlated to an identity or not (accounts.csv).
 type InputAccount struct {
-	ID             string            `json:"id"`
-	SourceID       string            `json:"sourceId"`
-	NativeIdentity string            `json:"nativeIdentity"`
-	IdentityID     string            `json:"identityId,omitempty"`
-	Name           string            `json:"name,omitempty"`
-	Disabled       bool              `json:"disabled,omitempty"`
-	Locked         bool              `json:"locked,omitempty"`
-	Created        *Time             `json:"created,omitempty"`
-	Modified       *Time             `json:"modified,omitempty"`
+	ID             string `json:"id"`
+	SourceID       string `json:"sourceId"`
+	NativeIdentity string `json:"nativeIdentity"`
+	IdentityID     string `json:"identityId,omitempty"`
+	Name           string `json:"name,omitempty"`
+	Disabled       bool   `json:"disabled,omitempty"`
+	Locked         bool   `json:"locked,omitempty"`
+	Created        *Time  `json:"created,omitempty"`
+	Modified       *Time  `json:"modified,omitempty"`
 	// UsageDays is the account's activity: on how many of the last 90 days it was used
 	// (0 to 90); absent when not known.
 	UsageDays  *int              `json:"usageDays,omitempty"`
@@ -119,16 +119,16 @@ type InputAccount struct {
 
 // InputEntitlement is a permission on a source (entitlements.csv).
 type InputEntitlement struct {
-	ID               string   `json:"id"`
-	SourceID         string   `json:"sourceId"`
-	Name             string   `json:"name"`
-	Attribute        string   `json:"attribute,omitempty"`
-	Value            string   `json:"value,omitempty"`
-	SchemaObjectType string   `json:"schemaObjectType,omitempty"`
-	Description      string   `json:"description,omitempty"`
-	Privileged       bool     `json:"privileged,omitempty"`
-	Revocable        *bool    `json:"revocable,omitempty"`
-	OwnerID          string   `json:"ownerId,omitempty"`
+	ID               string `json:"id"`
+	SourceID         string `json:"sourceId"`
+	Name             string `json:"name"`
+	Attribute        string `json:"attribute,omitempty"`
+	Value            string `json:"value,omitempty"`
+	SchemaObjectType string `json:"schemaObjectType,omitempty"`
+	Description      string `json:"description,omitempty"`
+	Privileged       bool   `json:"privileged,omitempty"`
+	Revocable        *bool  `json:"revocable,omitempty"`
+	OwnerID          string `json:"ownerId,omitempty"`
 	// CloudGoverned, IsPermission, Permissions and DataAccess are shown on the entitlement's
 	// review items as they are given (ReviewableEntitlement).
 	CloudGoverned bool         `json:"cloudGoverned,omitempty"`

@@ -51,7 +51,7 @@ var (
 		insertOnly: []string{"created"}}
 	rolesTable = table{name: "roles", cols: []string{"id", "name", "description", "owner_id", "privileged", "revocable",
 		"hash", "deleted_at"}, key: []string{"id"}}
-	groupsTable      = table{name: "governance_groups", cols: []string{"id", "name", "description", "owner_id", "hash",
+	groupsTable = table{name: "governance_groups", cols: []string{"id", "name", "description", "owner_id", "hash",
 		"deleted_at"}, key: []string{"id"}}
 	assignmentsTable = table{name: "assignments", cols: []string{"identity_id", "access_type", "access_id", "account_id",
 		"source_id", "assigned", "end_date", "external_id", "hash", "deleted_at"},

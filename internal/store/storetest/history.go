@@ -22,7 +22,7 @@ func testHistory(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		in := importInput()
 		usage := 12
 		in.Accounts[0].UsageDays = &usage // ad:ann
-		admins := &in.Entitlements[0]      // ad-admins
+		admins := &in.Entitlements[0]     // ad-admins
 		admins.CloudGoverned, admins.IsPermission = true, true
 		admins.Permissions = []certsum.Permission{{Rights: []string{"READ", "WRITE"}, Target: "CN=Domain,DC=corp"}}
 		admins.DataAccess = &certsum.DataAccess{Policies: []certsum.DataAccessValue{{Value: "GDPR"}},
