@@ -66,7 +66,7 @@ func mustStartServer(t testing.TB) *server {
 		t.Fatalf("open SQLite store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	if err := demo.Fill(ctx, st, demoOptions, nil); err != nil {
+	if _, err := demo.Fill(ctx, st, demoOptions, nil); err != nil {
 		t.Fatalf("load demo dataset: %v", err)
 	}
 	svc, err := auth.New(auth.Options{Store: st, Issuer: "certsum", TokenTTL: time.Hour, Sealer: auth.EphemeralSealer()})

@@ -27,7 +27,7 @@ func TestBenchPathsWritesTheFiveShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.Fill(ctx, st, demo.Options{Identities: 300, Seed: 2, Now: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)}, nil); err != nil {
+	if _, err := demo.Fill(ctx, st, demo.Options{Identities: 300, Seed: 2, Now: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	largest, err := largestCertification(ctx, st)

@@ -121,35 +121,40 @@ func runDemo(ctx context.Context, open storeOpener, cfg Config, opts demo.Option
 		return fmt.Errorf("%s already holds %d identities; use --force to delete it and build the demo database anew", dsn, n)
 	}
 
-	fmt.Fprintf(stderr, "generating %s identities (seed %d, anchored at %s)\n",
+	fmt.Fprintf(stderr, "building the demo organisation: %s identities (seed %d, anchored at %s)\n",
 		thousands(opts.Identities), opts.Seed, opts.Now.UTC().Format(time.RFC3339))
-	ds, assignments := demo.GenerateWithAssignments(opts)
-	generated := time.Since(started)
-	sum := demo.Summarize(ds)
-	fmt.Fprintf(stderr, "generated %s review items in %s\n", thousands(sum.Items), round(generated))
-
-	loadStart := time.Now()
-	p := newProgress(stderr, isTerminal(stderr), "loading", time.Now)
+	// One progress line per step of Fill: the import, then each campaign's generation and
+	// its reviewers' work.
+	var p *progress
 	stop := make(chan struct{})
 	var ticking sync.WaitGroup
-	ticking.Add(1)
-	go func() { defer ticking.Done(); p.run(250*time.Millisecond, stop) }()
-	err = st.Load(ctx, ds, p.update)
-	close(stop)
-	ticking.Wait()
+	step := func(name string, done, total int) {
+		if p == nil || p.label != name {
+			if p != nil {
+				close(stop)
+				ticking.Wait()
+				p.finish()
+				stop = make(chan struct{})
+			}
+			p = newProgress(stderr, isTerminal(stderr), name, time.Now)
+			ticking.Add(1)
+			go func(p *progress, stop <-chan struct{}) { defer ticking.Done(); p.run(250*time.Millisecond, stop) }(p, stop)
+		}
+		p.update(done, total)
+	}
+	sum, err := demo.Fill(ctx, st, opts, step)
+	if p != nil {
+		close(stop)
+		ticking.Wait()
+		if err != nil {
+			p.abort()
+		} else {
+			p.finish()
+		}
+	}
 	if err != nil {
-		p.abort()
-		return fmt.Errorf("load the demo dataset into %s: %w", dsn, err)
+		return fmt.Errorf("build the demo organisation in %s: %w", dsn, err)
 	}
-	p.finish()
-	// Who holds what, so that new campaigns can be generated over the demo organisation.
-	ip := newProgress(stderr, isTerminal(stderr), "importing assignments", time.Now)
-	if err := demo.ImportAssignments(ctx, st, assignments, ip.update); err != nil {
-		ip.abort()
-		return fmt.Errorf("%s: %w", dsn, err)
-	}
-	ip.finish()
-	loaded := time.Since(loadStart)
 
 	decided := 0.0
 	if sum.Items > 0 {
@@ -160,13 +165,13 @@ func runDemo(ctx context.Context, open storeOpener, cfg Config, opts demo.Option
 	fmt.Fprintf(w, "  identities             %12s\n", thousands(sum.Identities))
 	fmt.Fprintf(w, "  accounts               %12s\n", thousands(sum.Accounts))
 	fmt.Fprintf(w, "  entitlements           %12s   access profiles %d, roles %d\n", thousands(sum.Entitlements), sum.AccessProfiles, sum.Roles)
-	fmt.Fprintf(w, "  assignments            %12s\n", thousands(len(assignments)))
+	fmt.Fprintf(w, "  assignments            %12s\n", thousands(sum.Assignments))
 	fmt.Fprintf(w, "  campaigns              %12s\n", thousands(sum.Campaigns))
 	fmt.Fprintf(w, "  certifications         %12s\n", thousands(sum.Certifications))
 	fmt.Fprintf(w, "  review items           %12s   %.1f %% decided\n", thousands(sum.Items), decided)
 	fmt.Fprintf(w, "  largest certification  %s  %s items, %s identities\n", sum.Largest.ID, thousands(sum.Largest.Items), thousands(sum.Largest.Identities))
 	fmt.Fprintf(w, "                         %s\n", sum.Largest.Name)
-	fmt.Fprintf(w, "  elapsed                %s (generate %s, load %s)\n", round(time.Since(started)), round(generated), round(loaded))
+	fmt.Fprintf(w, "  elapsed                %s\n", round(time.Since(started)))
 	return w.err
 }
 

@@ -28,11 +28,11 @@ func (m *Main) fillDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = demo.Fill(ctx, m.store, demo.Options{Identities: m.Config.DemoSize, Seed: m.Config.DemoSeed, Now: anchor},
-		func(done, total int) {
+	_, err = demo.Fill(ctx, m.store, demo.Options{Identities: m.Config.DemoSize, Seed: m.Config.DemoSeed, Now: anchor},
+		func(step string, done, total int) {
 			if time.Since(last) >= 2*time.Second {
 				last = time.Now()
-				m.Logger.Info("loading the demo dataset", "rows", done, "of", total)
+				m.Logger.Info("loading the demo dataset", "step", step, "done", done, "of", total)
 			}
 		})
 	if err != nil {

@@ -190,23 +190,6 @@ func (g *gen) decide(b *certBuilder, cp *commentPool, frac float64, reviewer str
 	certID := b.cd.Certification.ID
 	for i := range k {
 		it := &b.cd.Items[i]
-		f := b.flags[i]
-		pRevoke := 0.04
-		if f&flagDirect != 0 {
-			pRevoke = 0.08
-		}
-		if f&flagPrivileged != 0 {
-			pRevoke = max(pRevoke, 0.15)
-		}
-		if f&flagInactive != 0 {
-			pRevoke = max(pRevoke, 0.35)
-		}
-		if f&flagDisabled != 0 {
-			pRevoke = max(pRevoke, 0.75)
-		}
-		if f&flagFixed != 0 {
-			pRevoke = 0
-		}
 		at := from.Add(time.Duration((float64(i) + g.rng.Float64()) / float64(k) * float64(span))).Truncate(time.Millisecond)
 		if at.Before(last) {
 			at = last
@@ -215,34 +198,61 @@ func (g *gen) decide(b *certBuilder, cp *commentPool, frac float64, reviewer str
 		d := g.decision()
 		*d = certsum.DecisionRecord{
 			ID: g.ids.next(), CertificationID: certID, ItemID: it.ID, DecidedBy: reviewer,
-			DecidedAt: certsum.NewTime(at), Decision: certsum.Approve,
+			DecidedAt: certsum.NewTime(at),
 		}
-		if g.chance(pRevoke) {
-			d.Decision = certsum.Revoke
-			var pool []*string
-			switch {
-			case f&flagDisabled != 0:
-				pool = cp.disabled
-			case f&flagInactive != 0:
-				pool = cp.inactive
-			case f&flagPrivileged != 0:
-				pool = cp.privileged
-			default:
-				pool = cp.other
-			}
-			d.Comments = pool[g.rng.IntN(len(pool))]
-			if g.chance(0.15) {
-				d.ProposedEndDate = certsum.TimePtr(to.AddDate(0, 0, 14))
-			}
-		} else if g.chance(0.12) {
-			d.Comments = cp.approve[g.rng.IntN(len(cp.approve))]
-		} else {
-			d.Bulk = g.chance(0.4)
-		}
+		v := g.verdict(b.flags[i], cp, to)
+		d.Decision, d.Comments, d.ProposedEndDate, d.Bulk = v.Decision, v.Comments, v.ProposedEndDate, v.Bulk != nil && *v.Bulk
 		it.Decision = d
 	}
 	b.cd.Certification.Modified = certsum.NewTime(last)
 	return last
+}
+
+// verdict is what a reviewer decides on an item with risk flags f in a review that ends at
+// to: revocations grow likelier with every risk and always carry a comment, some with a
+// proposed end date; some approvals carry a comment, others were made in bulk.
+func (g *gen) verdict(f uint8, cp *commentPool, to time.Time) certsum.ReviewDecision {
+	pRevoke := 0.04
+	if f&flagDirect != 0 {
+		pRevoke = 0.08
+	}
+	if f&flagPrivileged != 0 {
+		pRevoke = max(pRevoke, 0.15)
+	}
+	if f&flagInactive != 0 {
+		pRevoke = max(pRevoke, 0.35)
+	}
+	if f&flagDisabled != 0 {
+		pRevoke = max(pRevoke, 0.75)
+	}
+	if f&flagFixed != 0 {
+		pRevoke = 0
+	}
+	bulk := false
+	v := certsum.ReviewDecision{Decision: certsum.Approve, Bulk: &bulk}
+	if g.chance(pRevoke) {
+		v.Decision = certsum.Revoke
+		var pool []*string
+		switch {
+		case f&flagDisabled != 0:
+			pool = cp.disabled
+		case f&flagInactive != 0:
+			pool = cp.inactive
+		case f&flagPrivileged != 0:
+			pool = cp.privileged
+		default:
+			pool = cp.other
+		}
+		v.Comments = pool[g.rng.IntN(len(pool))]
+		if g.chance(0.15) {
+			v.ProposedEndDate = certsum.TimePtr(to.AddDate(0, 0, 14))
+		}
+	} else if g.chance(0.12) {
+		v.Comments = cp.approve[g.rng.IntN(len(cp.approve))]
+	} else {
+		bulk = g.chance(0.4)
+	}
+	return v
 }
 
 func (g *gen) identityReviewer(pi int) certsum.Reviewer {

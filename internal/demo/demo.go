@@ -1,8 +1,6 @@
 package demo
 
 import (
-	"context"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -52,30 +50,18 @@ func (o Options) normalized() Options {
 	return o
 }
 
-// Generate builds the demo dataset for opts. The same options always give a deep-equal
-// dataset. Counters and completed flags are left zero: certsum.Store.Load computes them.
-func Generate(opts Options) *certsum.Dataset { return generate(opts).ds }
-
-// GenerateWithAssignments is Generate with who holds what: every person's roles, access
-// profiles and entitlements (held through their account on its source), for ImportInventory,
-// so that new campaigns can be generated over the organisation.
-func GenerateWithAssignments(opts Options) (*certsum.Dataset, []certsum.InputAssignment) {
+// Generate builds the demo dataset for opts with its four campaigns made by hand, for tests
+// and benchmarks that load a fixed dataset with certsum.Store.Load. The same options always
+// give a deep-equal dataset. Counters and completed flags are left zero: Load computes them.
+// certsum's commands build the demo with Fill instead, through the import and the campaign
+// engine.
+func Generate(opts Options) *certsum.Dataset {
 	g := generate(opts)
-	return g.ds, g.assignments()
+	g.buildCampaigns()
+	return g.ds
 }
 
-// ImportAssignments merges assignments into st's inventory (after Load wrote the rest).
-func ImportAssignments(ctx context.Context, st certsum.Store, as []certsum.InputAssignment, progress func(done, total int)) error {
-	in := &certsum.InventoryInput{FormatVersion: certsum.InventoryFormatVersion, Mode: certsum.ImportMerge,
-		Name: "demo", Assignments: as}
-	in.Cover(certsum.KindAssignment)
-	if _, err := st.ImportInventory(ctx, in, certsum.ImportOptions{Source: "certsum demo", Progress: progress}); err != nil {
-		return fmt.Errorf("import the demo's assignments: %w", err)
-	}
-	return nil
-}
-
-// generate builds the whole organisation.
+// generate builds the organisation and its inventory, without campaigns.
 func generate(opts Options) *gen {
 	opts = opts.normalized()
 	seed := uint64(opts.Seed)
@@ -93,20 +79,7 @@ func generate(opts Options) *gen {
 	g.buildGroups()
 	g.assignAccess()
 	g.buildAccounts()
-	g.buildCampaigns()
 	return g
-}
-
-// Fill generates the dataset for opts and writes it to st with st.Load, which reports
-// progress (rows written, total) when progress is not nil; then it imports who holds what
-// (every person's roles, access profiles and entitlements, as assignments), so that new
-// campaigns can be generated over the demo organisation. st should be empty.
-func Fill(ctx context.Context, st certsum.Store, opts Options, progress func(done, total int)) error {
-	ds, as := GenerateWithAssignments(opts)
-	if err := st.Load(ctx, ds, progress); err != nil {
-		return fmt.Errorf("load demo dataset: %w", err)
-	}
-	return ImportAssignments(ctx, st, as, nil)
 }
 
 // assignments returns what every person was given: roles and access profiles, and

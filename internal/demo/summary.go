@@ -10,6 +10,7 @@ type Summary struct {
 	AccessProfiles    int
 	Roles             int
 	GovernanceGroups  int
+	Assignments       int
 	Campaigns         int
 	Certifications    int
 	IdentitySummaries int

@@ -42,7 +42,7 @@ func mustDemo(tb testing.TB, n int, seed int64) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := demo.Fill(context.Background(), st, demo.Options{Identities: n, Seed: seed, Now: fixtureNow}, nil); err != nil {
+	if _, err := demo.Fill(context.Background(), st, demo.Options{Identities: n, Seed: seed, Now: fixtureNow}, nil); err != nil {
 		tb.Fatal(err)
 	}
 	if err := st.Close(); err != nil {

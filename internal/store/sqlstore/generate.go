@@ -343,7 +343,8 @@ func (g *generator[K]) identityRows(ctx context.Context, stmt string, args []any
 		}
 		g.done++
 		if g.progress != nil && g.done%1000 == 0 {
-			g.progress(g.done, g.total)
+			// A SOURCE_OWNER campaign reads an identity once per owner it holds access of.
+			g.progress(min(g.done, g.total), g.total)
 		}
 		g.attrs = cur.attrs
 		return fn(cur.reviewer, cur.identity, cur.name, cur.manager, cur.held)
@@ -718,6 +719,9 @@ func (g *generator[K]) finish(ctx context.Context) error {
 	if len(g.order) == 0 {
 		status = certsum.StatusError
 		g.alert("ERROR", "the campaign has nothing to review: no identity in its scope holds access it covers")
+	}
+	if g.alerts == nil {
+		g.alerts = []certsum.CampaignAlert{}
 	}
 	alerts, err := json.Marshal(g.alerts)
 	if err != nil {

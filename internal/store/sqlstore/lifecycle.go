@@ -161,6 +161,9 @@ func (c *Core[K]) GenerateCampaign(ctx context.Context, id string, progress func
 		if err != nil {
 			return err
 		}
+		if progress != nil {
+			progress(g.total, g.total) // every identity read; what is left is the counters
+		}
 		items = int(g.seq)
 		return g.finish(ctx)
 	})
