@@ -31,7 +31,7 @@ func TestReadPathAgreesWithPostgres(t *testing.T) {
 	if _, ok := st.(certsum.SnapshotReader); !ok {
 		t.Fatal("the PostgreSQL store does not implement certsum.SnapshotReader: the read model would pass every read through")
 	}
-	if _, err := demo.Fill(ctx, st, demo.Options{Identities: 100, Seed: 11, Now: fixtureNow}, nil); err != nil {
+	if err := st.Load(ctx, demo.Generate(demo.Options{Identities: 100, Seed: 11, Now: fixtureNow}), nil); err != nil {
 		t.Fatal(err)
 	}
 	differential(t, st, open())

@@ -530,9 +530,26 @@ func (t *table) rangeOf(o *order, term query.Expr) ([]span, bool) {
 			}
 		}
 	}
-	walk(make([]byte, 0, len(val)), 0, int32(t.n))
+	// Null matches neither eq nor sw, not even of "", which walk would otherwise give the
+	// whole permutation: start from the non-null rows (nulls come first ascending, last
+	// descending).
+	lo, hi := int32(0), int32(t.n)
+	if desc {
+		hi = bound(lo, hi, func(_ string, ok bool) int { return b2s(ok) }, false)
+	} else {
+		lo = bound(lo, hi, func(_ string, ok bool) int { return b2s(ok) - 1 }, false)
+	}
+	walk(make([]byte, 0, len(val)), lo, hi)
 	slices.SortFunc(out, func(a, b span) int { return int(a.lo - b.lo) })
 	return out, true
+}
+
+// b2s is 1 for true and 0 for false.
+func b2s(ok bool) int {
+	if ok {
+		return 1
+	}
+	return 0
 }
 
 // flagPrefix returns, for a list set, how many listed rows have the flag before each index,

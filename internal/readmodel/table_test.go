@@ -244,3 +244,58 @@ func TestAccessTableAgreesWithSelect(t *testing.T) {
 		a.setCounts(g, a.total[g], int32(rng.IntN(int(a.total[g])+1)))
 	}
 }
+
+// TestNullMatchesNoValueOnTheFirstSortKey: eq and sw on the first sort key are answered by
+// binary search over the sorted rows; a null is not "" and has no prefix, not even "", in
+// either direction.
+func TestNullMatchesNoValueOnTheFirstSortKey(t *testing.T) {
+	ad, empty := "Active Directory", ""
+	sums := newSummaryRows([]certsum.SummaryRecord{{Summary: certsum.IdentitySummary{ID: "s1", Name: "ann"}}})
+	recs := []certsum.AccessRecord{
+		{Summary: certsum.AccessSummary{Access: certsum.AccessRef{Type: certsum.TypeEntitlement, ID: "e1", Name: "e1"}}, EntitlementSourceName: &ad, Total: 1},
+		{Summary: certsum.AccessSummary{Access: certsum.AccessRef{Type: certsum.TypeRole, ID: "r1", Name: "r1"}}, Total: 1},
+		{Summary: certsum.AccessSummary{Access: certsum.AccessRef{Type: certsum.TypeAccessProfile, ID: "a1", Name: "a1"}}, AccessProfileSourceName: &ad, Total: 1},
+		{Summary: certsum.AccessSummary{Access: certsum.AccessRef{Type: certsum.TypeAccessProfile, ID: "a2", Name: "a2"}}, AccessProfileSourceName: &empty, Total: 1},
+	}
+	acr := newAccessRows(recs)
+	b := newItemBuilder()
+	for i, r := range recs {
+		if err := b.add(certsum.ItemRecord{ID: fmt.Sprintf("i%d", i), IdentitySummaryID: "s1", AccessType: r.Summary.Access.Type,
+			AccessID: r.Summary.Access.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	it, err := b.finish(sums, acr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it.index()
+	for _, tc := range []struct {
+		filter, sorters string
+		want            []string
+	}{
+		{`accessProfile.sourceName sw ""`, "accessProfile.sourceName", []string{"i3", "i2"}},
+		{`accessProfile.sourceName sw ""`, "-accessProfile.sourceName", []string{"i2", "i3"}},
+		{`accessProfile.sourceName eq ""`, "accessProfile.sourceName", []string{"i3"}},
+		{`accessProfile.sourceName eq ""`, "-accessProfile.sourceName", []string{"i3"}},
+		{`accessProfile.sourceName sw "act"`, "-accessProfile.sourceName", []string{"i2"}},
+		{`entitlement.sourceName sw ""`, "entitlement.sourceName", []string{"i0"}},
+	} {
+		filter, err := certsum.ParseFilter(tc.filter, certsum.ReviewItemSchema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := certsum.ParseSorters(tc.sorters, certsum.ReviewItemSchema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		total, err := it.tbl.list(certsum.ListQuery{Filter: filter, Sort: keys, Limit: 10}, nil, func(r int32) { got = append(got, it.id(r)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != len(tc.want) || !slices.Equal(got, tc.want) {
+			t.Errorf("%s sorted by %s: %d %v, want %v", tc.filter, tc.sorters, total, got, tc.want)
+		}
+	}
+}
