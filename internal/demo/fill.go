@@ -193,7 +193,7 @@ func (g *gen) campaignPlan() []plannedCampaign {
 		certsum.CampaignSearch, certsum.CommentsAll), created: now.AddDate(0, 0, -2)}
 	query := "id:*"
 	priv.k.SearchCampaignInfo = &certsum.SearchCampaignInfo{Type: certsum.SearchIdentity, Query: &query,
-		Reviewer: &certsum.SearchReviewer{Type: certsum.TypeGovernanceGroup, ID: g.ds.GovernanceGroups[g.groups.security].ID},
+		Reviewer:          &certsum.SearchReviewer{Type: certsum.TypeGovernanceGroup, ID: g.ds.GovernanceGroups[g.groups.security].ID},
 		AccessConstraints: g.privilegedAccess()}
 	out = append(out, priv)
 	return out
