@@ -388,8 +388,8 @@ func (r *replay) certifications(ctx context.Context, campaignID string) ([]certs
 }
 
 // decide has the reviewer decide the first frac of the certification's items, in the order
-// generation wrote them (identity by identity), spread between from and to, in about twenty
-// requests (of 1 to certsum.MaxDecisions items), each stamped with the time of its first
+// generation wrote them (identity by identity), spread between from and to, in about eight
+// requests (of 10 to certsum.MaxDecisions items), each stamped with the time of its first
 // decision. It returns the number of decisions made.
 func (r *replay) decide(ctx context.Context, cert certsum.Certification, frac float64, from, to time.Time) (int, error) {
 	k := int(math.Round(frac * float64(cert.DecisionsTotal)))
@@ -411,7 +411,7 @@ func (r *replay) decide(ctx context.Context, cert certsum.Certification, frac fl
 	slices.SortFunc(items, func(a, b certsum.ItemRecord) int { return strings.Compare(a.ID, b.ID) })
 	items = items[:min(k, len(items))]
 	span := to.Sub(from)
-	batch := make([]certsum.ReviewDecision, 0, min(certsum.MaxDecisions, max(1, len(items)/20)))
+	batch := make([]certsum.ReviewDecision, 0, min(certsum.MaxDecisions, max(10, len(items)/8)))
 	var at time.Time
 	for i, it := range items {
 		if len(batch) == 0 {
