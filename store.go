@@ -225,6 +225,7 @@ type Store interface {
 	ImportStore
 	RemediationStore
 	CampaignFilterStore
+	RollupStore
 	ClientStore
 	KeyStore
 	AdminStore

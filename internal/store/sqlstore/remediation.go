@@ -144,14 +144,22 @@ func (c *Core[K]) ListRemediations(ctx context.Context, f certsum.RemediationFil
 
 // CountRemediations counts a campaign's remediation items ("" for all) by status.
 func (c *Core[K]) CountRemediations(ctx context.Context, campaignID string) (*certsum.RemediationCounts, error) {
-	dl := c.B
+	out, err := countRemediations(ctx, c.B.Read(), c.B, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("count remediations: %w", c.B.Translate(err))
+	}
+	return out, nil
+}
+
+// countRemediations counts the remediation items of a campaign ("" for all) by status.
+func countRemediations(ctx context.Context, q Querier, dl Dialect, campaignID string) (*certsum.RemediationCounts, error) {
 	args := Args(dl)
 	where := ""
 	if campaignID != "" {
 		where = ` WHERE campaign_id = ` + args.Add(campaignID)
 	}
 	out := &certsum.RemediationCounts{CampaignID: campaignID}
-	err := Each(ctx, dl.Read(), `SELECT status, `+dl.Int("COUNT(*)")+` FROM remediation_items`+where+` GROUP BY status`,
+	err := Each(ctx, q, `SELECT status, `+dl.Int("COUNT(*)")+` FROM remediation_items`+where+` GROUP BY status`,
 		args.Values, func(rows Rows) error {
 			var status certsum.RemediationStatus
 			var n int
@@ -170,7 +178,7 @@ func (c *Core[K]) CountRemediations(ctx context.Context, campaignID string) (*ce
 			return nil
 		})
 	if err != nil {
-		return nil, fmt.Errorf("count remediations: %w", c.B.Translate(err))
+		return nil, err
 	}
 	return out, nil
 }

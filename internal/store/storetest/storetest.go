@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t testing.TB) certsum.Store) {
 		{"Import", testImport},
 		{"Generation", testGeneration},
 		{"History", testHistory},
+		{"Rollups", testRollups},
 		{"Remediation", testRemediation},
 		{"CampaignFilters", testCampaignFilters},
 		{"Clients", testClients},
