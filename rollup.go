@@ -94,7 +94,7 @@ func NewRollupDecisions(t Tally) RollupDecisions {
 type ReviewerProgress struct {
 	CertificationID     string           `json:"certificationId"`
 	CertificationName   string           `json:"certificationName"`
-	Reviewer            Reviewer         `json:"reviewer"`
+	Reviewer            RollupReviewer   `json:"reviewer"`
 	Phase               Phase            `json:"phase"`
 	Due                 *Time            `json:"due"`
 	Signed              *Time            `json:"signed"`

@@ -50,6 +50,8 @@ func (s *server) adminRoutes() []adminRoute {
 		{"GET", "/campaign-filters/{id}", campaignAdmins, s.getCampaignFilter},
 		{"POST", "/campaign-filters/{id}", campaignAdmins, s.updateCampaignFilter},
 		{"POST", "/campaign-filters/delete", campaignAdmins, s.deleteCampaignFilters},
+		{"GET", "/campaigns/{id}/rollup", campaignReaders, s.getCampaignRollup},
+		{"GET", "/campaigns/{id}/reviewers", campaignReaders, s.listCampaignReviewers},
 		{"GET", "/clock", org, s.getClock},
 		{"POST", "/clock", org, s.moveClock},
 	}
