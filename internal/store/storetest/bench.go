@@ -36,6 +36,7 @@ func (x Bench) Reads(b *testing.B) {
 	b.Run("IdentitySummaries", x.IdentitySummaries)
 	b.Run("AccessSummaries", x.AccessSummaries)
 	b.Run("ReviewItems", x.ReviewItems)
+	b.Run("Rollups", x.Rollups)
 }
 
 // Bench is a benchmark database: a store and its largest certification, with the ids of
@@ -68,6 +69,44 @@ func Loop(b *testing.B, fn func() error) {
 	}
 	if start >= 0 {
 		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// Rollups benchmarks the roll-ups of the campaign with the most certifications: its figures,
+// and pages of its reviewers' progress in the default order and by remaining work.
+func (x Bench) Rollups(b *testing.B) {
+	ctx := context.Background()
+	campaigns, err := x.Store.ListCampaigns(ctx, certsum.ListQuery{Limit: certsum.MaxLimit})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var k certsum.Campaign
+	for _, c := range campaigns.Items {
+		if c.TotalCertifications > k.TotalCertifications {
+			k = c
+		}
+	}
+	b.Logf("campaign %s: %d certifications", k.Name, k.TotalCertifications)
+	b.Run("campaign figures", func(b *testing.B) {
+		Loop(b, func() error {
+			_, err := x.Store.CampaignRollup(ctx, k.ID)
+			return err
+		})
+	})
+	remaining := []query.SortKey{{Field: "remaining", Desc: true}}
+	for _, tc := range []struct {
+		name string
+		q    certsum.ListQuery
+	}{
+		{"reviewers first page", certsum.ListQuery{Limit: 50}},
+		{"reviewers by remaining with count", certsum.ListQuery{Limit: 50, Sort: remaining, Count: true}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			Loop(b, func() error {
+				_, err := x.Store.ListReviewerProgress(ctx, k.ID, tc.q)
+				return err
+			})
+		})
 	}
 }
 
