@@ -61,6 +61,9 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 		if err := sqlstore.RemediateSigned(ctx, pgQuerier{tx}, dialect{}, w.now); err != nil {
 			return fmt.Errorf("remediation items: %w", err)
 		}
+		if err := sqlstore.RecountCampaignCounters(ctx, pgQuerier{tx}, dialect{}); err != nil {
+			return fmt.Errorf("campaign counters: %w", err)
+		}
 		return nil
 	})
 	if err != nil {

@@ -193,6 +193,7 @@ func TestVerifyFindsAndRepairsDrift(t *testing.T) {
 		`INSERT INTO access_summaries (cert_id, access_type, access_id, name, items_total, items_decided) VALUES ('c-all', 'ROLE', 'ghost', 'Ghost', 3, 1)`,
 		`INSERT INTO access_summaries (cert_id, access_type, access_id, name, items_total, items_decided) VALUES ('c-active', 'ACCOUNT', 'acct-id-al-ad', 'Al (AD)', 1, 0)`,
 		`UPDATE campaigns SET completed_certifications = 7 WHERE id = 'k-manager'`,
+		`UPDATE campaign_counters SET identities_total = identities_total + 4 WHERE campaign_id = 'k-manager'`,
 	} {
 		if _, err := s.Pool().Exec(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -209,6 +210,7 @@ func TestVerifyFindsAndRepairsDrift(t *testing.T) {
 	for _, want := range []string{
 		"certification roleDecisionsTotal", "certification identitiesCompleted", "identity summary entitlementsApproved",
 		"access summary itemsDecided", "access summary itemsTotal", "campaign completedCertifications",
+		"campaign identitiesTotal",
 	} {
 		if !kinds[want] {
 			t.Errorf("Verify did not report %q; got %+v", want, drifts)

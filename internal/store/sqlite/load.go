@@ -77,6 +77,9 @@ func (s *Store) Load(ctx context.Context, d *certsum.Dataset, progress func(done
 		if err := sqlstore.RemediateSigned(ctx, sqlQuerier{tx}, dialect{}, w.now); err != nil {
 			return fmt.Errorf("remediation items: %w", err)
 		}
+		if err := sqlstore.RecountCampaignCounters(ctx, sqlQuerier{tx}, dialect{}); err != nil {
+			return fmt.Errorf("campaign counters: %w", err)
+		}
 		s.log.Debug("load phases", "validate", validated.Sub(started), "write", written.Sub(validated),
 			"item indexes", indexed.Sub(written), "recount", counted.Sub(indexed), "other indexes", time.Since(counted),
 			"fresh", fresh, "rebuilt indexes", len(indexes))

@@ -1043,6 +1043,7 @@ func TestVerifyFindsAndRepairsDrift(t *testing.T) {
 		`DELETE FROM access_summaries WHERE cert_key = (SELECT key FROM certifications WHERE id = 'cert-2')`,
 		`INSERT INTO access_summaries (cert_key, access_type, access_id, name, items_total, items_decided) VALUES ((SELECT key FROM certifications WHERE id = 'cert-5'), 'ROLE', 'ghost', 'Ghost', 1, 0)`,
 		`UPDATE campaigns SET completed_certifications = 1 WHERE id = 'camp-2'`,
+		`UPDATE campaign_counters SET ent_total = ent_total + 5 WHERE campaign_id = 'camp-1'`,
 	} {
 		if _, err := st.write.ExecContext(ctx, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -1060,6 +1061,7 @@ func TestVerifyFindsAndRepairsDrift(t *testing.T) {
 		{Kind: "access summary", ID: "cert-2/ENTITLEMENT/ent-users", Counter: "itemsTotal", Stored: 0, Actual: 1},
 		{Kind: "access summary", ID: "cert-5/ROLE/ghost", Counter: "itemsTotal", Stored: 1, Actual: 0},
 		{Kind: "campaign", ID: "camp-2", Counter: "completedCertifications", Stored: 1, Actual: 0},
+		{Kind: "campaign", ID: "camp-1", Counter: "entitlementDecisionsTotal", Stored: 10, Actual: 5},
 	}
 	if diff := cmp.Diff(want, drifts); diff != "" {
 		t.Errorf("drifts (-want +got):\n%s", diff)

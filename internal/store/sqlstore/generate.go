@@ -727,10 +727,12 @@ func (g *generator[K]) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = g.tx.Exec(ctx, `UPDATE campaigns SET status = `+dl.Param(1)+`, total_certifications = `+dl.Param(2)+
+	if _, err := g.tx.Exec(ctx, `UPDATE campaigns SET status = `+dl.Param(1)+`, total_certifications = `+dl.Param(2)+
 		`, alerts = `+dl.Param(3)+`, modified = `+dl.Param(4)+`, inventory_version = `+dl.Param(5)+` WHERE id = `+dl.Param(6),
-		string(status), len(g.order), string(alerts), dl.TimeArg(g.now), g.camp.InventoryVersion, g.camp.ID)
-	return err
+		string(status), len(g.order), string(alerts), dl.TimeArg(g.now), g.camp.InventoryVersion, g.camp.ID); err != nil {
+		return err
+	}
+	return recountCampaignCounters(ctx, g.tx, dl, `k.id = `+dl.Param(1), g.camp.ID)
 }
 
 // countAndSample counts the rows of "FROM … WHERE …" and reads the first ids (i.id) into

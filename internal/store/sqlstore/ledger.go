@@ -153,8 +153,8 @@ func (l *Ledger[K]) AccessItem(cert K, a ItemAccess, d certsum.Decision, n int) 
 // Apply writes every collected change in key order (the writers' lock order): identity
 // summaries (deleting those left without items), access summaries (creating and deleting
 // rows as needed) and certifications, whose version grows by one and whose modified time
-// becomes now.
-func (l *Ledger[K]) Apply(ctx context.Context, w LedgerWriter[K], now certsum.Time) error {
+// becomes now; then the same changes to their campaign's counters (in tx, of dialect dl).
+func (l *Ledger[K]) Apply(ctx context.Context, tx Querier, dl Dialect, w LedgerWriter[K], now certsum.Time) error {
 	if err := l.applySummaries(ctx, w); err != nil {
 		return err
 	}
@@ -165,6 +165,9 @@ func (l *Ledger[K]) Apply(ctx context.Context, w LedgerWriter[K], now certsum.Ti
 		if err := w.AddCertification(ctx, key, *l.certs[key], now); err != nil {
 			return fmt.Errorf("update certification %v: %w", key, err)
 		}
+	}
+	if err := addCampaignCounters(ctx, tx, dl, l.certs); err != nil {
+		return fmt.Errorf("update campaign counters: %w", err)
 	}
 	return nil
 }

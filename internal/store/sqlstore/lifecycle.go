@@ -317,6 +317,7 @@ func (c *Core[K]) DeleteCampaigns(ctx context.Context, ids []string) error {
 			`DELETE FROM review_items WHERE ` + keys.ItemCert + ` IN ` + certs,
 			`DELETE FROM identity_summaries WHERE ` + keys.SummaryCert + ` IN ` + certs,
 			`DELETE FROM certifications WHERE ` + dl.AnyOf("campaign_id", ph),
+			`DELETE FROM campaign_counters WHERE ` + dl.AnyOf("campaign_id", ph),
 			`DELETE FROM campaigns WHERE ` + dl.AnyOf("id", ph),
 		} {
 			if _, err := tx.Exec(ctx, st, args.Values...); err != nil {
@@ -410,6 +411,9 @@ func (c *Core[K]) CompleteCampaign(ctx context.Context, id string, action certsu
 		if _, err := tx.Exec(ctx, `UPDATE certifications SET `+counters+`, identities_completed = identities_total,
 			phase = 'SIGNED', signed = `+dl.Param(2)+`, modified = `+dl.Param(2)+`, version = version + 1
 			WHERE campaign_id = `+dl.Param(1)+` AND phase <> 'SIGNED'`, id, nowArg); err != nil {
+			return err
+		}
+		if err := recountCampaignCounters(ctx, tx, dl, `k.id = `+dl.Param(1), id); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE campaigns SET status = 'COMPLETED', completed_certifications = total_certifications,

@@ -52,7 +52,7 @@ func (c *Core[K]) Reassign(ctx context.Context, certID, by string, r certsum.Rev
 		if err := m.move(moving); err != nil {
 			return err
 		}
-		if err := m.led.Apply(ctx, c.W(tx), now); err != nil {
+		if err := m.led.Apply(ctx, tx, dl, c.W(tx), now); err != nil {
 			return err
 		}
 		c.B.Log().Debug("reassigned review items", "from", certID, "to", targetID, "items", len(moving), "by", by)

@@ -54,6 +54,12 @@ func RemediateSigned(ctx context.Context, tx Querier, dl Dialect, now certsum.Ti
 	return remediateRevoked(ctx, tx, dl, now, `c.phase = 'SIGNED'`)
 }
 
+// RecountCampaignCounters rewrites every campaign's counters from its certifications: what a
+// bulk load that computed the certifications' counters needs.
+func RecountCampaignCounters(ctx context.Context, tx Querier, dl Dialect) error {
+	return recountCampaignCounters(ctx, tx, dl, `1 = 1`)
+}
+
 // remediateUndecided records the undecided review items that cond selects as revoked by
 // identity by now, with the automatic completion's comment (parameters of cond from 4).
 func remediateUndecided(ctx context.Context, tx Querier, dl Dialect, now certsum.Time, by, comment, cond string, args ...any) error {

@@ -212,7 +212,7 @@ func (c *Core[K]) Decide(ctx context.Context, certID, by string, ds []certsum.Re
 				return err
 			}
 		}
-		return led.Apply(ctx, w, now)
+		return led.Apply(ctx, tx, c.B, w, now)
 	})
 }
 

@@ -3,22 +3,23 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/certsum/certsum"
 )
 
-// The campaign roll-ups (certsum.RollupStore) sum the counters every write keeps on each
-// certification; they read one row per certification, never a review item.
+// The campaign roll-ups (certsum.RollupStore): a campaign's figures come from the counters
+// every write keeps on the campaign (campaigncounters.go), its reviewers' progress from the
+// counters kept on each certification; neither reads a review item.
 
 // rollupReviewerJoins joins a certification's reviewer, an identity or a governance group.
 const rollupReviewerJoins = `
 LEFT JOIN identities ri ON c.reviewer_type = 'IDENTITY' AND ri.id = c.reviewer_id
 LEFT JOIN governance_groups rg ON c.reviewer_type = 'GOVERNANCE_GROUP' AND rg.id = c.reviewer_id`
 
-// CampaignRollup returns a campaign's figures: its certifications by phase, its decisions in
-// all and per item type, its identity summaries, and its remediation items by status, from
-// one read transaction. Errors: not_found.
+// CampaignRollup returns a campaign's figures from one read transaction: its certifications
+// by phase (from the campaign's row), its decisions in all and per item type and its
+// identity summaries (from its counter stripes), and its remediation items by status.
+// Errors: not_found.
 func (c *Core[K]) CampaignRollup(ctx context.Context, campaignID string) (*certsum.CampaignRollup, error) {
 	dl := c.B
 	var out *certsum.CampaignRollup
@@ -29,43 +30,19 @@ func (c *Core[K]) CampaignRollup(ctx context.Context, campaignID string) (*certs
 		}
 		r := &certsum.CampaignRollup{Campaign: certsum.RollupCampaign{ID: k.ID, Name: k.Name, Type: k.Type,
 			Status: k.Status, Created: k.Created, Deadline: k.Deadline}}
-		sums := make([]string, 0, len(CounterColumns)+2)
-		for _, col := range append(append([]string{}, CounterColumns...), "identities_total", "identities_completed") {
-			sums = append(sums, dl.Int("COALESCE(SUM(c."+col+"), 0)"))
+		// Every certification of a campaign is STAGED until the campaign is activated, and
+		// none after; completedCertifications counts the SIGNED ones (both checked by Verify).
+		c := &r.Certifications
+		c.Total, c.Signed = k.TotalCertifications, k.CompletedCertifications
+		if k.Status == certsum.StatusStaged {
+			c.Staged = c.Total - c.Signed
 		}
-		var t certsum.Tally
-		err = Each(ctx, tx, `SELECT c.phase, `+dl.Int("COUNT(*)")+`, `+strings.Join(sums, ", ")+`
-			FROM certifications c WHERE c.campaign_id = `+dl.Param(1)+` GROUP BY c.phase`, []any{campaignID},
-			func(rows Rows) error {
-				var phase certsum.Phase
-				var n, ids, done int
-				var v [12]int
-				dst := []any{&phase, &n}
-				for i := range v {
-					dst = append(dst, &v[i])
-				}
-				if err := rows.Scan(append(dst, &ids, &done)...); err != nil {
-					return err
-				}
-				switch phase {
-				case certsum.PhaseStaged:
-					r.Certifications.Staged += n
-				case certsum.PhaseActive:
-					r.Certifications.Active += n
-				case certsum.PhaseSigned:
-					r.Certifications.Signed += n
-				}
-				r.Certifications.Total += n
-				for i := range v {
-					t[i/3][i%3] += v[i]
-				}
-				r.Identities.Total += ids
-				r.Identities.Completed += done
-				return nil
-			})
+		c.Active = c.Total - c.Signed - c.Staged
+		t, ids, done, err := campaignCounters(ctx, tx, dl, campaignID)
 		if err != nil {
 			return err
 		}
+		r.Identities = certsum.RollupIdentities{Total: ids, Completed: done}
 		r.Decisions = certsum.NewRollupDecisions(t)
 		rem, err := countRemediations(ctx, tx, dl, campaignID)
 		if err != nil {

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/certsum/certsum"
 )
@@ -101,6 +103,9 @@ func Recheck[K Key](ctx context.Context, q Querier, dl Dialect, now certsum.Time
 	if err := v.campaigns(); err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
 	}
+	if err := v.campaignCounters(); err != nil {
+		return nil, fmt.Errorf("campaign counters: %w", err)
+	}
 	if err := v.remediation(); err != nil {
 		return nil, fmt.Errorf("remediation: %w", err)
 	}
@@ -117,6 +122,8 @@ type verifier[K Key] struct {
 	k   Keys
 	fix bool
 	now certsum.Time // stamps what a repair writes
+	// campaignActual sums the recounted counters of each campaign's certifications.
+	campaignActual map[string]*CertDelta
 	Recount
 	// certs holds each certification's recount (by key), built from its identity summaries'
 	// recounts.
@@ -187,19 +194,28 @@ func (v *verifier[K]) certifications() error {
 		r   CertDelta
 	}
 	var fixes []fixRow
-	err := v.each(`SELECT `+v.k.Cert+`, id, `+CounterList("c")+`, identities_total, identities_completed
+	v.campaignActual = map[string]*CertDelta{}
+	err := v.each(`SELECT `+v.k.Cert+`, id, campaign_id, `+CounterList("c")+`, identities_total, identities_completed
 		FROM certifications c ORDER BY id`, func(rows Rows) error {
 		var key K
-		var id string
+		var id, campaign string
 		var stored certsum.Tally
 		var identities, complete int
-		if err := rows.Scan(append(append([]any{&key, &id}, ScanTally(&stored)...), &identities, &complete)...); err != nil {
+		if err := rows.Scan(append(append([]any{&key, &id, &campaign}, ScanTally(&stored)...), &identities, &complete)...); err != nil {
 			return err
 		}
 		actual := CertDelta{}
 		if r := v.certs[key]; r != nil {
 			actual = *r
 		}
+		sum := v.campaignActual[campaign]
+		if sum == nil {
+			sum = &CertDelta{}
+			v.campaignActual[campaign] = sum
+		}
+		sum.T.Plus(actual.T)
+		sum.Identities += actual.Identities
+		sum.Complete += actual.Complete
 		differ := v.Compare(KindCertification, id, stored, actual.T)
 		differ = v.Check(KindCertification, id, "identitiesTotal", identities, actual.Identities) || differ
 		differ = v.Check(KindCertification, id, "identitiesCompleted", complete, actual.Complete) || differ
@@ -329,6 +345,48 @@ func (v *verifier[K]) campaigns() error {
 		}
 	}
 	return nil
+}
+
+// campaignCounters checks each campaign's counters (the sum of its stripes) against the sum
+// of its certifications' recounted counters; a repair rewrites the campaign's stripes from
+// its certifications, which certifications() repaired first.
+func (v *verifier[K]) campaignCounters() error {
+	n := len(campaignCounterColumns)
+	cols := make([]string, n)
+	for i, col := range campaignCounterColumns {
+		cols[i] = v.dl.Int(`COALESCE(SUM(s.` + col + `), 0)`)
+	}
+	names := append(slices.Clone(certsum.TallyCounters), "identitiesTotal", "identitiesCompleted")
+	var fixes []string
+	err := v.each(`SELECT k.id, `+strings.Join(cols, ", ")+` FROM campaigns k
+		LEFT JOIN campaign_counters s ON s.campaign_id = k.id GROUP BY k.id ORDER BY k.id`, func(rows Rows) error {
+		var id string
+		stored := make([]int, n)
+		dst := []any{&id}
+		for i := range stored {
+			dst = append(dst, &stored[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return err
+		}
+		actual := CertDelta{}
+		if a := v.campaignActual[id]; a != nil {
+			actual = *a
+		}
+		want := append(actual.T.Values(), actual.Identities, actual.Complete)
+		differ := false
+		for i := range n {
+			differ = v.Check(KindCampaign, id, names[i], stored[i], want[i]) || differ
+		}
+		if differ {
+			fixes = append(fixes, id)
+		}
+		return nil
+	})
+	if err != nil || !v.fix || len(fixes) == 0 {
+		return err
+	}
+	return recountCampaignCounters(v.ctx, v.q, v.dl, v.dl.AnyOf("k.id", v.dl.Param(1)), v.dl.IDs(fixes))
 }
 
 // remediation checks that every REVOKE of a signed certification has its remediation item
