@@ -22,7 +22,8 @@ func newCampaignsCmd(e *cliEnv) *cobra.Command {
 		Short: "Create, activate, complete, list and delete certification campaigns",
 	}
 	cmd.AddCommand(newCampaignsListCmd(e), newCampaignsGetCmd(e), newCampaignsCreateCmd(e),
-		newCampaignsActivateCmd(e), newCampaignsCompleteCmd(e), newCampaignsDeleteCmd(e))
+		newCampaignsActivateCmd(e), newCampaignsCompleteCmd(e), newCampaignsDeleteCmd(e), newCampaignsRollupCmd(e),
+		newCampaignsReviewersCmd(e))
 	return cmd
 }
 

@@ -114,3 +114,45 @@ func TestRemediationAndExportCommands(t *testing.T) {
 		t.Errorf("an unknown status was accepted")
 	}
 }
+
+func TestCampaignRollupCommands(t *testing.T) {
+	srv := clienttest.Start(t, clienttest.Options{Dataset: clienttest.Review()})
+	ctx := context.Background()
+	ks, err := srv.Store.ListCampaigns(ctx, certsum.ListQuery{Limit: certsum.MaxLimit})
+	if err != nil || len(ks.Items) == 0 {
+		t.Fatalf("campaigns: %v %v", ks, err)
+	}
+	k := ks.Items[0]
+	want, err := srv.Store.CampaignRollup(ctx, k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t, srv)
+	out, _ := c.mustRun("campaigns", "rollup", k.ID, "-o", "json")
+	var got certsum.CampaignRollup
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("rollup -o json: %v\n%s", err, out)
+	}
+	if got.Decisions.DecisionFigures != want.Decisions.DecisionFigures || got.Certifications != want.Certifications ||
+		got.Identities != want.Identities {
+		t.Errorf("rollup -o json = %+v, the store says %+v", got, want)
+	}
+	out, _ = c.mustRun("campaigns", "rollup", k.ID, "-o", "table")
+	for _, s := range []string{"decisions", "ENTITLEMENT", "certifications signed", "identities completed"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("rollup table lacks %q:\n%s", s, out)
+		}
+	}
+	out, _ = c.mustRun("campaigns", "reviewers", k.ID, "--sort", "-remaining", "-o", "csv")
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	if len(rows)-1 != want.Certifications.Total || !strings.HasPrefix(rows[0], "reviewer_id,reviewer_name") {
+		t.Errorf("reviewers -o csv: %d rows for %d certifications:\n%s", len(rows)-1, want.Certifications.Total, out)
+	}
+	if _, _, err := c.run("campaigns", "reviewers", k.ID, "--filter", `comments eq "x"`); err == nil ||
+		!strings.Contains(err.Error(), "comments") {
+		t.Errorf("a filter on a field the list does not have: %v", err)
+	}
+	if _, _, err := c.run("campaigns", "rollup", "no-such-campaign"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("rollup of an unknown campaign: %v", err)
+	}
+}

@@ -34,13 +34,14 @@ func TestEveryHelpFilterIsAcceptedByTheServer(t *testing.T) {
 	c := newCLI(t, srv)
 	cert := clienttest.ReviewCert
 	args := map[string][]string{
-		"certs list":         {"certs", "list"},
-		"items list":         {"items", "list", cert},
-		"summary identities": {"summary", "identities", cert},
-		"summary access":     {"summary", "access", cert, "ENTITLEMENT"},
-		"reviewers":          {"reviewers", cert},
-		"permissions":        {"permissions", cert, clienttest.ItemSamOrders},
-		"campaigns list":     {"campaigns", "list"},
+		"certs list":          {"certs", "list"},
+		"items list":          {"items", "list", cert},
+		"summary identities":  {"summary", "identities", cert},
+		"summary access":      {"summary", "access", cert, "ENTITLEMENT"},
+		"reviewers":           {"reviewers", cert},
+		"permissions":         {"permissions", cert, clienttest.ItemSamOrders},
+		"campaigns list":      {"campaigns", "list"},
+		"campaigns reviewers": {"campaigns", "reviewers", clienttest.ID('k', 1)},
 	}
 	root := c.root()
 	var walk func(*cobra.Command)
