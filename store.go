@@ -226,6 +226,7 @@ type Store interface {
 	RemediationStore
 	CampaignFilterStore
 	RollupStore
+	EvidenceStore
 	ClientStore
 	KeyStore
 	AdminStore

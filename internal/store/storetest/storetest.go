@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t testing.TB) certsum.Store) {
 		{"Generation", testGeneration},
 		{"History", testHistory},
 		{"Rollups", testRollups},
+		{"Evidence", testEvidence},
 		{"Remediation", testRemediation},
 		{"CampaignFilters", testCampaignFilters},
 		{"Clients", testClients},
