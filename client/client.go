@@ -310,6 +310,15 @@ func decodeBody(resp *http.Response, out any) error {
 	if out == nil {
 		return nil
 	}
+	if d, ok := out.(*download); ok {
+		n, err := io.Copy(d.w, resp.Body)
+		d.n += n
+		if err != nil {
+			return &certsum.Error{Code: certsum.CodeInternal, Status: resp.StatusCode,
+				Message: "the download broke off", Cause: err}
+		}
+		return nil
+	}
 	dec := json.NewDecoder(resp.Body)
 	if err := dec.Decode(out); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -319,6 +328,12 @@ func decodeBody(resp *http.Response, out any) error {
 			Message: "the server's response is not the expected JSON", Cause: err}
 	}
 	return nil
+}
+
+// download is a do target that takes the body as it comes (a file), counting its bytes.
+type download struct {
+	w io.Writer
+	n int64
 }
 
 // drain reads what is left of a body (bounded) and closes it so the connection is reused.

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/clienttest"
+	"github.com/certsum/certsum/internal/evidence"
 )
 
 func TestCampaignCommandsRunACampaign(t *testing.T) {
@@ -154,5 +157,40 @@ func TestCampaignRollupCommands(t *testing.T) {
 	}
 	if _, _, err := c.run("campaigns", "rollup", "no-such-campaign"); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("rollup of an unknown campaign: %v", err)
+	}
+}
+
+func TestExportEvidenceCommand(t *testing.T) {
+	srv := clienttest.Start(t, clienttest.Options{Dataset: clienttest.Review()})
+	c := newCLI(t, srv)
+	campaign := clienttest.ID('k', 1)
+	path := filepath.Join(t.TempDir(), "evidence.zip")
+	out, _ := c.mustRun("export", "evidence", "--campaign", campaign, "--file", path, "-o", "json")
+	var m evidence.Manifest
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatalf("-o json: %v\n%s", err, out)
+	}
+	want, err := srv.Store.CampaignRollup(context.Background(), campaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Counts.Items != want.Decisions.Total || m.Counts.Decided != want.Decisions.Made || !m.ChecksPass || m.Scope.ID != campaign {
+		t.Errorf("manifest %+v; the campaign has %d items, %d decided", m, want.Decisions.Total, want.Decisions.Made)
+	}
+	if zr, err := zip.OpenReader(path); err != nil || len(zr.File) != 4 {
+		t.Errorf("%s: %v", path, err)
+	} else {
+		zr.Close()
+	}
+	raw, _ := c.mustRun("export", "evidence", "--certification", clienttest.ReviewCert, "--file", "-")
+	if _, err := zip.NewReader(strings.NewReader(raw), int64(len(raw))); err != nil {
+		t.Errorf("--file - did not write a ZIP to stdout: %v", err)
+	}
+	if _, _, err := c.run("export", "evidence"); err == nil || !strings.Contains(err.Error(), "--campaign or --certification") {
+		t.Errorf("no scope: %v", err)
+	}
+	if _, _, err := c.run("export", "evidence", "--campaign", "nope", "--file", filepath.Join(t.TempDir(), "x.zip")); err == nil ||
+		!strings.Contains(err.Error(), "not found") {
+		t.Errorf("an unknown campaign: %v", err)
 	}
 }

@@ -148,7 +148,7 @@ came from a baton .c1z file the grant id its connector's --revoke-grant takes.`,
 	}
 	out.register(rev)
 	rev.Flags().StringVar(&campaign, "campaign", "", "only this campaign's revocations")
-	cmd.AddCommand(rev)
+	cmd.AddCommand(rev, newExportEvidenceCmd(e))
 	return cmd
 }
 

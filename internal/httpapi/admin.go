@@ -52,6 +52,7 @@ func (s *server) adminRoutes() []adminRoute {
 		{"POST", "/campaign-filters/delete", campaignAdmins, s.deleteCampaignFilters},
 		{"GET", "/campaigns/{id}/rollup", campaignReaders, s.getCampaignRollup},
 		{"GET", "/campaigns/{id}/reviewers", campaignReaders, s.listCampaignReviewers},
+		{"GET", "/evidence", nil, s.getEvidence},
 		{"GET", "/clock", org, s.getClock},
 		{"POST", "/clock", org, s.moveClock},
 	}
