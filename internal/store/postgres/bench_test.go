@@ -168,3 +168,9 @@ func BenchmarkImport(b *testing.B) {
 func BenchmarkGenerate(b *testing.B) {
 	storetest.BenchGenerate(b, func(t testing.TB) certsum.Store { return mustOpen(t, Options{}) })
 }
+
+// BenchmarkEvidence writes the evidence ZIP of the largest certification (storetest.Bench).
+func BenchmarkEvidence(b *testing.B) {
+	_, x := bench(b)
+	x.Evidence(b)
+}

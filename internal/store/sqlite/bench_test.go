@@ -256,3 +256,9 @@ func BenchmarkGenerate(b *testing.B) {
 		return s
 	})
 }
+
+// BenchmarkEvidence writes the evidence ZIP of the largest certification (storetest.Bench).
+func BenchmarkEvidence(b *testing.B) {
+	_, x := bench(b, false)
+	x.Evidence(b)
+}
