@@ -7,13 +7,15 @@ package evidence
 
 import (
 	"archive/zip"
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"hash/crc32"
 	"io"
+	"os"
 	"strconv"
 	"time"
 
@@ -114,10 +116,7 @@ func Write(ctx context.Context, w io.Writer, st certsum.EvidenceStore, scope cer
 		if err := ew.signOffs(certs); err != nil {
 			return err
 		}
-		if err := ew.itemsCSV(ctx, r, certs); err != nil {
-			return err
-		}
-		if err := ew.itemsJSONL(ctx, r, certs); err != nil {
+		if err := ew.items(ctx, r, certs); err != nil {
 			return err
 		}
 		if err := ew.manifest(); err != nil {
@@ -212,7 +211,10 @@ func itemRow(dst []string, c *certsum.EvidenceCertification, it *certsum.Evidenc
 		timeCell(it.ProposedEndDate))
 }
 
-func (e *entries) itemsCSV(ctx context.Context, r certsum.EvidenceReader, certs []certsum.EvidenceCertification) error {
+// items writes items.csv and items.jsonl in one pass over the items: the CSV straight into
+// the ZIP, the JSON Lines compressed into a temporary file that then becomes the next entry
+// as it is, so the database is read once.
+func (e *entries) items(ctx context.Context, r certsum.EvidenceReader, certs []certsum.EvidenceCertification) error {
 	d, err := e.file(ItemsCSV)
 	if err != nil {
 		return err
@@ -221,6 +223,23 @@ func (e *entries) itemsCSV(ctx context.Context, r certsum.EvidenceReader, certs 
 	if err := cw.Write(ItemColumns); err != nil {
 		return err
 	}
+	tmp, err := os.CreateTemp("", "certsum-evidence-*.jsonl.deflate")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	fw, err := flate.NewWriter(tmp, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
+	crc := crc32.NewIEEE()
+	jd := &digest{w: io.MultiWriter(fw, crc), h: sha256.New()}
+	jw := bufio.NewWriterSize(jd, 64<<10)
+	enc := json.NewEncoder(jw)
+	enc.SetEscapeHTML(false)
 	row := make([]string, 0, len(ItemColumns))
 	total := 0
 	for i := range certs {
@@ -232,6 +251,9 @@ func (e *entries) itemsCSV(ctx context.Context, r certsum.EvidenceReader, certs 
 				check.Decided++
 			}
 			row = itemRow(row, c, it)
+			if err := enc.Encode(jsonItem(c, it)); err != nil {
+				return err
+			}
 			return cw.Write(neutralize(row))
 		})
 		if err != nil {
@@ -255,34 +277,29 @@ func (e *entries) itemsCSV(ctx context.Context, r certsum.EvidenceReader, certs 
 		e.m.ChecksPass = e.m.ChecksPass && c.OK
 	}
 	e.done(ItemsCSV, d, total)
-	return nil
-}
 
-func (e *entries) itemsJSONL(ctx context.Context, r certsum.EvidenceReader, certs []certsum.EvidenceCertification) error {
-	d, err := e.file(ItemsJSONL)
+	if err := jw.Flush(); err != nil {
+		return err
+	}
+	if err := fw.Close(); err != nil {
+		return err
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(d)
-	enc.SetEscapeHTML(false)
-	total := 0
-	for i := range certs {
-		c := &certs[i]
-		err := r.Items(c.CertificationID, func(it *certsum.EvidenceItem) error {
-			total++
-			return enc.Encode(jsonItem(c, it))
-		})
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
 	}
-	if total != e.m.Counts.Items {
-		return fmt.Errorf("evidence: the snapshot gave %d items to the CSV and %d to the JSON Lines", e.m.Counts.Items, total)
+	raw, err := e.zw.CreateRaw(&zip.FileHeader{Name: ItemsJSONL, Method: zip.Deflate, Modified: e.now,
+		CRC32: crc.Sum32(), CompressedSize64: uint64(size), UncompressedSize64: uint64(jd.n)})
+	if err != nil {
+		return err
 	}
-	e.done(ItemsJSONL, d, total)
+	if _, err := io.Copy(raw, tmp); err != nil {
+		return err
+	}
+	e.done(ItemsJSONL, jd, total)
 	return nil
 }
 
