@@ -41,6 +41,9 @@ type Config struct {
 	TestClock   bool
 	// DeadlineEvery is how often overdue campaigns are completed (0: the default).
 	DeadlineEvery time.Duration
+	// SecureCookies marks the dashboard's session cookie Secure for requests that reach
+	// certsum without TLS (behind a proxy that terminates it).
+	SecureCookies bool
 	// Now, when set, is the clock of the store (not a setting: serve sets it).
 	Now func() time.Time
 }

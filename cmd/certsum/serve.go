@@ -22,6 +22,7 @@ import (
 	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
 	"github.com/certsum/certsum/internal/readmodel"
+	"github.com/certsum/certsum/internal/ui"
 )
 
 func newServeCmd() *cobra.Command {
@@ -58,6 +59,7 @@ func newServeCmd() *cobra.Command {
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address that serves Go's profiler at /debug/pprof/ (off when empty)")
 	f.DurationVar(&cfg.ClockOffset, "clock-offset", cfg.ClockOffset, "run certsum's clock this far from the wall clock (deadlines, tokens, records), e.g. 72h")
+	f.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark the dashboard's session cookie Secure although requests arrive without TLS (behind a TLS-terminating proxy)")
 	f.BoolVar(&cfg.TestClock, "test-clock", cfg.TestClock, "let an ORG_ADMIN move the clock forward while the server runs (POST /certsum/v1/clock); for tests only")
 	f.DurationVar(&cfg.DeadlineEvery, "deadline-every", cfg.DeadlineEvery, "how often campaigns past their deadline are completed (default 30s)")
 	return cmd
@@ -248,8 +250,13 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 	if err := runner.Resume(ctx); err != nil {
 		return nil, err
 	}
+	dashboard, err := ui.New(ui.Options{Store: store, Auth: svc, Now: m.clock.Now, Logger: m.Logger,
+		SecureCookies: m.Config.SecureCookies})
+	if err != nil {
+		return nil, err
+	}
 	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger, Runner: runner,
-		Now: m.clock.Now, Clock: m.clock})
+		Now: m.clock.Now, Clock: m.clock, UI: dashboard})
 
 	probes := http.NewServeMux()
 	probes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -23,6 +23,7 @@ import (
 	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/ratelimit"
 	"github.com/certsum/certsum/internal/store/sqlite"
+	"github.com/certsum/certsum/internal/ui"
 )
 
 // Epoch is the fixed instant the server clock starts at and the datasets' times derive from.
@@ -131,7 +132,12 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	runner := lifecycle.New(st, lifecycle.Options{Logger: logger, Every: -1})
 	t.Cleanup(runner.Close)
-	api := httpapi.New(httpapi.Options{Store: st, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now, Runner: runner})
+	dashboard, err := ui.New(ui.Options{Store: st, Auth: svc, Now: clock.Now, Logger: logger})
+	if err != nil {
+		t.Fatalf("ui.New: %v", err)
+	}
+	api := httpapi.New(httpapi.Options{Store: st, Auth: svc, Limiter: limiter, Logger: logger, Now: clock.Now, Runner: runner,
+		UI: dashboard})
 	s := &Server{Store: st, Auth: svc, Clock: clock}
 	s.HTTP = httptest.NewServer(s.front(api))
 	t.Cleanup(s.HTTP.Close)

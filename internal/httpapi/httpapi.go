@@ -35,6 +35,8 @@ type Options struct {
 	Runner *lifecycle.Runner
 	// Clock, when set, is served at /certsum/v1/clock (read, and moved where it is movable).
 	Clock *clock.Clock
+	// UI, when set, serves the dashboard at /ui/ (internal/ui), and / leads to it.
+	UI http.Handler
 }
 
 // server holds what the handlers share.
@@ -149,6 +151,12 @@ func New(opts Options) http.Handler {
 	root.Handle("/oauth/token", opts.Auth.TokenHandler())
 	root.Handle("/.well-known/jwks.json", opts.Auth.JWKSHandler())
 	root.Handle("/", notFound(ew))
+	if opts.UI != nil {
+		root.Handle("/ui/", opts.UI)
+		root.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+		})
+	}
 
 	mw := []func(http.Handler) http.Handler{
 		cleanPath(ew),
