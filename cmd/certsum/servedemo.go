@@ -113,5 +113,6 @@ func (m *Main) printDemoCredentials(ctx context.Context, baseURL string) error {
 	fmt.Fprintf(w, "\nPaste one block into your shell, then e.g.:\n\n"+
 		"  TOKEN=$(curl -s %s/oauth/token -d grant_type=client_credentials -d client_id=$SAIL_CLIENT_ID -d client_secret=$SAIL_CLIENT_SECRET | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n"+
 		"  curl -s -H \"Authorization: Bearer $TOKEN\" '%s/v2024/certifications?limit=5'\n\n", baseURL, baseURL)
+	fmt.Fprintf(w, "The dashboard is at %s/ui/ — sign in with a SAIL_CLIENT_ID and SAIL_CLIENT_SECRET above.\n\n", baseURL)
 	return nil
 }
