@@ -8,6 +8,10 @@ const (
 	LevelUser        = "USER"
 )
 
+// CampaignReaders are the user levels that see every campaign: getActiveCampaigns, the
+// campaign roll-ups, any scope's audit evidence and the dashboard's campaign pages.
+var CampaignReaders = []string{LevelOrgAdmin, LevelCertAdmin, LevelReportAdmin}
+
 // Scopes certsum's operations ask for.
 const (
 	ScopeAll            = "sp:scopes:all"

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -368,4 +369,76 @@ func timeCell(t *certsum.Time) string {
 		return ""
 	}
 	return t.String()
+}
+
+// Authorize applies who may export what (docs/evidence.md): a user with one of
+// certsum.CampaignReaders any
+// campaign or certification; anyone else only a certification they review (the identity, or a
+// member of its governance group). An unknown certification is not_found for everyone.
+// Errors: invalid (the scope), not_found, forbidden.
+func Authorize(ctx context.Context, st certsum.CertificationStore, levels []string, identityID string, scope certsum.EvidenceScope) error {
+	if err := scope.Check(); err != nil {
+		return err
+	}
+	for _, l := range levels {
+		for _, r := range certsum.CampaignReaders {
+			if l == r {
+				return nil
+			}
+		}
+	}
+	if scope.CampaignID != "" {
+		return certsum.Errorf(certsum.CodeForbidden, "a campaign's evidence is for ORG_ADMIN, CERT_ADMIN and REPORT_ADMIN users")
+	}
+	ok, err := st.IsReviewer(ctx, scope.CertificationID, identityID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return certsum.Errorf(certsum.CodeForbidden, "identity %s does not review certification %s", identityID, scope.CertificationID)
+	}
+	return nil
+}
+
+// Serve streams the evidence of scope as a download: the headers (application/zip, a file
+// name made of the scope) go out with the first byte, so an error before it (the scope not
+// found) can still be answered as an error. started reports whether anything was sent; an
+// error after that leaves a broken ZIP, and the caller should cut the connection
+// (http.ErrAbortHandler) so the download never looks whole.
+func Serve(ctx context.Context, w http.ResponseWriter, st certsum.EvidenceStore, scope certsum.EvidenceScope, now time.Time) (started bool, err error) {
+	d := &lazyDownload{w: w, name: "certsum-evidence-" + scope.Kind() + "-" + fileNamePart(scope.ID()) + ".zip"}
+	_, err = Write(ctx, d, st, scope, now)
+	return d.started, err
+}
+
+// lazyDownload writes a download's headers and status with its first byte.
+type lazyDownload struct {
+	w       http.ResponseWriter
+	name    string
+	started bool
+}
+
+func (d *lazyDownload) Write(p []byte) (int, error) {
+	if !d.started {
+		d.started = true
+		h := d.w.Header()
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
+		h.Set("Cache-Control", "no-store")
+		d.w.WriteHeader(http.StatusOK)
+	}
+	return d.w.Write(p)
+}
+
+// fileNamePart keeps the characters of s that are safe in a quoted file name (letters,
+// digits, '.', '_' and '-'), so that no id can break the Content-Disposition header.
+func fileNamePart(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }

@@ -17,7 +17,7 @@ import (
 // getActiveCampaigns also admits campaignReaders.
 var (
 	campaignAdmins  = []string{certsum.LevelOrgAdmin, certsum.LevelCertAdmin}
-	campaignReaders = []string{certsum.LevelOrgAdmin, certsum.LevelCertAdmin, certsum.LevelReportAdmin}
+	campaignReaders = certsum.CampaignReaders
 )
 
 // detailParam reads detail=SLIM|FULL (SLIM by default).

@@ -48,9 +48,6 @@ const (
 	pageSize      = 50
 )
 
-// readers are the user levels that see every campaign.
-var readers = []string{certsum.LevelOrgAdmin, certsum.LevelCertAdmin, certsum.LevelReportAdmin}
-
 type handler struct {
 	o        Options
 	now      func() time.Time
@@ -75,7 +72,7 @@ func New(o Options) (http.Handler, error) {
 		idle = 30 * time.Minute
 	}
 	h.sessions = newSessions(idle, h.now)
-	for _, p := range []string{"signin", "error", "campaigns", "campaign"} {
+	for _, p := range []string{"signin", "error", "campaigns", "campaign", "evidence"} {
 		t, err := template.New("layout").ParseFS(web.FS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("ui: template %s: %w", p, err)
@@ -95,6 +92,8 @@ func New(o Options) (http.Handler, error) {
 	m.HandleFunc("POST /ui/signout", h.signout)
 	m.Handle("GET /ui/campaigns", h.page(h.campaigns))
 	m.Handle("GET /ui/campaigns/{id}", h.page(h.campaign))
+	m.Handle("GET /ui/evidence", h.page(h.evidence))
+	m.Handle("GET /ui/evidence/download", h.page(h.evidenceDownload))
 	m.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", staticFiles(http.FileServerFS(static))))
 	m.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusNotFound, "error", nil, "Not found", errorPage{"Not found", "There is no such page."})
@@ -129,7 +128,7 @@ type viewer struct {
 
 // reader reports whether the viewer sees every campaign.
 func (v *viewer) reader() bool {
-	return slices.ContainsFunc(readers, func(l string) bool { return slices.Contains(v.principal.Levels, l) })
+	return slices.ContainsFunc(certsum.CampaignReaders, func(l string) bool { return slices.Contains(v.principal.Levels, l) })
 }
 
 // page wraps a page handler: no session, or one whose token no longer verifies, goes to the

@@ -1,7 +1,9 @@
 package ui_test
 
 import (
+	"archive/zip"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
 	"github.com/certsum/certsum/internal/clienttest"
+	"github.com/certsum/certsum/internal/evidence"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden pages in testdata/")
@@ -315,6 +318,7 @@ func TestGoldenPages(t *testing.T) {
 		"campaign-sorted": func() (int, string) { return b.get("/ui/campaigns/" + clienttest.ID('k', 1) + "?sort=percent") },
 		"reviewer":        func() (int, string) { return mia.get("/ui/campaigns") },
 		"signin":          func() (int, string) { return newBrowser(t, srv).get("/ui/signin") },
+		"evidence":        func() (int, string) { return b.get("/ui/evidence?campaignId=" + clienttest.ID('k', 1)) },
 	} {
 		_, page := fetch()
 		page = csrfField.ReplaceAllString(page, `name="csrf" value="CSRF"`)
@@ -358,4 +362,98 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestEvidencePagePreviewsAndDownloadsWhatTheViewerMayExport: the preview shows the counts
+// the ZIP's manifest then holds; a reviewer chooses among their own certifications only.
+func TestEvidencePagePreviewsAndDownloadsWhatTheViewerMayExport(t *testing.T) {
+	srv := start(t)
+	ctx := context.Background()
+	campaign := clienttest.ID('k', 1)
+	admin := newBrowser(t, srv)
+	admin.signIn(srv.ClientID, srv.Secret)
+	status, page := admin.get("/ui/evidence?campaignId=" + campaign)
+	if status != http.StatusOK {
+		t.Fatalf("evidence page: %d", status)
+	}
+	ru, err := srv.Store.CampaignRollup(ctx, campaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := figures(page, "")
+	if got["certifications"] != fmt.Sprint(ru.Certifications.Total) || got["items"] != fmt.Sprint(ru.Decisions.Total) ||
+		got["decided"] != fmt.Sprint(ru.Decisions.Made) || got["signed"] != fmt.Sprint(ru.Certifications.Signed) {
+		t.Errorf("preview %v; the API says %+v", got, ru)
+	}
+	link := regexp.MustCompile(`href="(/ui/evidence/download\?[^"]+)"`).FindStringSubmatch(page)
+	if link == nil {
+		t.Fatalf("no download link")
+	}
+	status, zipBody := admin.get(strings.ReplaceAll(link[1], "&amp;", "&"))
+	if status != http.StatusOK || admin.last.Header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("download: %d %s", status, admin.last.Header.Get("Content-Type"))
+	}
+	m := manifestOf(t, zipBody)
+	if m.Counts.Items != ru.Decisions.Total || m.Counts.Decided != ru.Decisions.Made || !m.ChecksPass {
+		t.Errorf("the ZIP's manifest %+v; the preview said %v", m.Counts, got)
+	}
+
+	id, secret := srv.NewClient(t, clienttest.ReviewerID, certsum.LevelUser)
+	mia := newBrowser(t, srv)
+	mia.signIn(id, secret)
+	_, page = mia.get("/ui/evidence")
+	if strings.Contains(page, `name="campaignId"`) || !strings.Contains(page, clienttest.ReviewCert) {
+		t.Errorf("Mia's evidence page offers campaigns, or not her certification")
+	}
+	certs, err := srv.Store.ListCertifications(ctx, certsum.CertificationFilter{}, certsum.ListQuery{Limit: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs.Items {
+		mine := c.Reviewer.ID == clienttest.ReviewerID
+		if strings.Contains(page, `value="`+c.ID+`"`) != mine {
+			t.Errorf("certification %s (%s) offered to Mia: %v", c.ID, c.Reviewer.Name, !mine)
+		}
+		if !mine {
+			if status, _ := mia.get("/ui/evidence?certificationId=" + c.ID); status != http.StatusForbidden {
+				t.Errorf("Mia previews %s's certification: %d", c.Reviewer.Name, status)
+			}
+			if status, _ := mia.get("/ui/evidence/download?certificationId=" + c.ID); status != http.StatusForbidden {
+				t.Errorf("Mia downloads %s's certification: %d", c.Reviewer.Name, status)
+			}
+		}
+	}
+	if status, _ := mia.get("/ui/evidence/download?campaignId=" + campaign); status != http.StatusForbidden {
+		t.Errorf("Mia downloads a campaign: %d", status)
+	}
+	if status, body := mia.get("/ui/evidence/download?certificationId=" + clienttest.ReviewCert); status != http.StatusOK ||
+		manifestOf(t, body).Counts.Certifications != 1 {
+		t.Errorf("Mia downloads her certification: %d", status)
+	}
+	if status, _ := admin.get("/ui/evidence/download?campaignId=nope"); status != http.StatusNotFound {
+		t.Errorf("an unknown campaign's download: %d", status)
+	}
+}
+
+func manifestOf(t *testing.T, body string) evidence.Manifest {
+	t.Helper()
+	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("not a ZIP: %v", err)
+	}
+	for _, f := range zr.File {
+		if f.Name == evidence.ManifestJSON {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m evidence.Manifest
+			if err := json.NewDecoder(rc).Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+	}
+	t.Fatal("no manifest in the ZIP")
+	return evidence.Manifest{}
 }
