@@ -92,3 +92,27 @@ func (p *Principal) HasUser() bool { return p != nil && p.IdentityID != "" }
 func (p *Principal) IsAdmin() bool {
 	return p.HasUser() && (slices.Contains(p.Levels, certsum.LevelOrgAdmin) || slices.Contains(p.Levels, certsum.LevelCertAdmin))
 }
+
+// MayActOnCertification applies the per-certification rule (docs/api.md, "Who sees what"):
+// an unknown certification is not_found for everyone; ORG_ADMIN and CERT_ADMIN may act on any
+// certification; anyone else must be its reviewer (the identity, or a member of the reviewing
+// governance group), else forbidden. The API's certification routes and the dashboard's
+// certification pages both apply it.
+func MayActOnCertification(ctx context.Context, st certsum.CertificationStore, p *Principal, certID string) error {
+	if !p.IsAdmin() {
+		// IsReviewer answers not_found for an unknown certification, which keeps 404 first.
+		ok, err := st.IsReviewer(ctx, certID, p.IdentityID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return certsum.Errorf(certsum.CodeForbidden,
+				"identity %s neither administers certifications nor reviews certification %s", p.IdentityID, certID)
+		}
+		return nil
+	}
+	// Admins skip the reviewer check, but the certification must still exist. The version
+	// is the cheapest existence probe a store offers.
+	_, err := st.CertificationVersion(ctx, certID)
+	return err
+}

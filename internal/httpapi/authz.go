@@ -45,22 +45,8 @@ func (s *server) authorize(ctx context.Context, certID string, need access) (*au
 			return nil, nil, err
 		}
 	}
-	if !p.IsAdmin() {
-		// IsReviewer answers not_found for an unknown certification, which keeps 404 first.
-		ok, err := s.store.IsReviewer(ctx, certID, p.IdentityID)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			return nil, nil, certsum.Errorf(certsum.CodeForbidden,
-				"identity %s neither administers certifications nor reviews certification %s", p.IdentityID, certID)
-		}
-	} else if cert == nil {
-		// Admins skip the reviewer check, but the certification must still exist. The
-		// version is the cheapest existence probe a store offers.
-		if _, err := s.store.CertificationVersion(ctx, certID); err != nil {
-			return nil, nil, err
-		}
+	if err := auth.MayActOnCertification(ctx, s.store, p, certID); err != nil {
+		return nil, nil, err
 	}
 	if need == reviewAccess && cert.Reviewer.Type == certsum.TypeGovernanceGroup {
 		return nil, nil, certsum.Conflictf(
