@@ -209,7 +209,7 @@ func (h *handler) campaign(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	data := campaignPage{Rollup: ru, Percent: percent(ru.Decisions.Made, ru.Decisions.Total), Reviewers: p.Items,
-		TotalReviewers: p.Total, Chart: decisionChart(ru)}
+		TotalReviewers: p.Total, Chart: decisionChart("chart", "Decisions per item type", ru.Decisions.ByType)}
 	if len(p.Items) > 0 {
 		data.From, data.To = offset+1, offset+len(p.Items)
 	}
@@ -241,9 +241,10 @@ func (h *handler) campaign(w http.ResponseWriter, r *http.Request, v *viewer) {
 // chart is a stacked horizontal bar chart drawn as inline SVG: one bar per item type, its
 // approved, revoked and pending items as segments, the numbers printed beside it.
 type chart struct {
-	Title, Desc   string
-	Width, Height int
-	Bars          []bar
+	ID, Title, Desc string
+	Width, Height   int
+	Bars            []bar
+	Rows            []certsum.TypeDecisionFigures // the data table under the chart
 }
 
 type bar struct {
@@ -266,11 +267,11 @@ const (
 	chartGap    = 14
 )
 
-// decisionChart draws a campaign's decisions per item type.
-func decisionChart(ru *certsum.CampaignRollup) chart {
-	c := chart{Title: "Decisions per item type", Width: 900}
+// decisionChart draws decisions per item type.
+func decisionChart(id, title string, byType []certsum.TypeDecisionFigures) chart {
+	c := chart{ID: id, Title: title, Width: 900, Rows: byType}
 	var desc []string
-	for i, t := range ru.Decisions.ByType {
+	for i, t := range byType {
 		y := i * (chartBarH + chartGap)
 		b := bar{Label: string(t.Type), TextY: y + chartBarH - 6, NumbersX: chartLabelW + chartBarW + 12,
 			Numbers: fmt.Sprintf("%d approved · %d revoked · %d pending of %d", t.Approved, t.Revoked, t.Pending, t.Total)}

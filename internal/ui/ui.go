@@ -72,8 +72,8 @@ func New(o Options) (http.Handler, error) {
 		idle = 30 * time.Minute
 	}
 	h.sessions = newSessions(idle, h.now)
-	for _, p := range []string{"signin", "error", "campaigns", "campaign", "evidence"} {
-		t, err := template.New("layout").ParseFS(web.FS, "templates/layout.html", "templates/"+p+".html")
+	for _, p := range []string{"signin", "error", "campaigns", "campaign", "evidence", "certification", "identity"} {
+		t, err := template.New("layout").ParseFS(web.FS, "templates/layout.html", "templates/chart.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("ui: template %s: %w", p, err)
 		}
@@ -92,6 +92,10 @@ func New(o Options) (http.Handler, error) {
 	m.HandleFunc("POST /ui/signout", h.signout)
 	m.Handle("GET /ui/campaigns", h.page(h.campaigns))
 	m.Handle("GET /ui/campaigns/{id}", h.page(h.campaign))
+	m.Handle("GET /ui/certifications/{id}", h.page(h.certification))
+	m.Handle("GET /ui/certifications/{id}/identities/{sid}", h.page(h.identity))
+	m.Handle("POST /ui/certifications/{id}/decide", h.page(h.decide))
+	m.Handle("POST /ui/certifications/{id}/sign-off", h.page(h.signOff))
 	m.Handle("GET /ui/evidence", h.page(h.evidence))
 	m.Handle("GET /ui/evidence/download", h.page(h.evidenceDownload))
 	m.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", staticFiles(http.FileServerFS(static))))
@@ -208,8 +212,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, v *viewer, err er
 		status, heading, msg = http.StatusNotFound, "Not found", certsum.ErrorText(err)
 	case certsum.CodeForbidden:
 		status, heading, msg = http.StatusForbidden, "Not yours to see", certsum.ErrorText(err)
-	case certsum.CodeInvalid:
+	case certsum.CodeInvalid, certsum.CodeReference:
 		status, heading, msg = http.StatusBadRequest, "Bad request", certsum.ErrorText(err)
+	case certsum.CodeConflict:
+		status, heading, msg = http.StatusConflict, "Not possible now", certsum.ErrorText(err)
 	default:
 		if !errors.Is(err, context.Canceled) {
 			h.log.Error("dashboard page", "path", r.URL.Path, "err", err)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -319,6 +320,13 @@ func TestGoldenPages(t *testing.T) {
 		"reviewer":        func() (int, string) { return mia.get("/ui/campaigns") },
 		"signin":          func() (int, string) { return newBrowser(t, srv).get("/ui/signin") },
 		"evidence":        func() (int, string) { return b.get("/ui/evidence?campaignId=" + clienttest.ID('k', 1)) },
+		"certification":   func() (int, string) { return mia.get("/ui/certifications/" + clienttest.ReviewCert) },
+		"certification-entitlements": func() (int, string) {
+			return b.get("/ui/certifications/" + clienttest.ReviewCert + "?tab=entitlements&sorters=-access.name")
+		},
+		"identity": func() (int, string) {
+			return mia.get("/ui/certifications/" + clienttest.ReviewCert + "/identities/" + clienttest.ReviewSumSam)
+		},
 	} {
 		_, page := fetch()
 		page = csrfField.ReplaceAllString(page, `name="csrf" value="CSRF"`)
@@ -456,4 +464,125 @@ func manifestOf(t *testing.T, body string) evidence.Manifest {
 	}
 	t.Fatal("no manifest in the ZIP")
 	return evidence.Manifest{}
+}
+
+var itemRowID = regexp.MustCompile(`<tr data-item="([^"]+)">`)
+
+// TestAReviewerDecidesAndSignsOffThroughTheForms: the certification and identity pages show
+// what the API says; the forms decide (recorded as the viewer, with the API's rules) and sign
+// off; a forged form and another reviewer's certification are refused and change nothing.
+func TestAReviewerDecidesAndSignsOffThroughTheForms(t *testing.T) {
+	srv := start(t)
+	ctx := context.Background()
+	cert := clienttest.ReviewCert
+	id, secret := srv.NewClient(t, clienttest.ReviewerID, certsum.LevelUser)
+	mia := newBrowser(t, srv)
+	mia.signIn(id, secret)
+
+	status, page := mia.get("/ui/certifications/" + cert)
+	if status != http.StatusOK {
+		t.Fatalf("certification page: %d\n%.2000s", status, page)
+	}
+	c, err := srv.Store.GetCertification(ctx, cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := figures(page, "")
+	if got["decisions.made"] != fmt.Sprintf("%d of %d (%s %%)", c.DecisionsMade, c.DecisionsTotal, strconv.FormatFloat(certsum.PercentDone(c.DecisionsMade, c.DecisionsTotal), 'f', 1, 64)) ||
+		got["identities.completed"] != fmt.Sprintf("%d of %d", c.IdentitiesCompleted, c.IdentitiesTotal) {
+		t.Errorf("certification figures %v; the API says %+v", got, c)
+	}
+	if strings.Contains(page, "/sign-off") || !strings.Contains(page, "decisions are left before it can be signed off") {
+		t.Errorf("a certification with open items offers sign-off")
+	}
+	sums, err := srv.Store.ListIdentitySummaries(ctx, cert, certsum.ListQuery{Limit: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sums.Items {
+		if !strings.Contains(page, "/ui/certifications/"+cert+"/identities/"+s.ID) {
+			t.Errorf("the identities tab lacks %s", s.Name)
+		}
+	}
+	// A bad filter in a tab is the grammar's message, as a 400 page.
+	if status, page := mia.get("/ui/certifications/" + cert + "?tab=entitlements&filters=" + url.QueryEscape(`access.name xx "a"`)); status != http.StatusBadRequest ||
+		!strings.Contains(page, "xx") {
+		t.Errorf("a bad filter: %d", status)
+	}
+	if status, page := mia.get("/ui/certifications/" + cert + "?tab=entitlements&sorters=access.name"); status != http.StatusOK ||
+		!strings.Contains(page, "of ") {
+		t.Errorf("the entitlements tab: %d", status)
+	}
+
+	// A forged decide form changes nothing.
+	sid := sums.Items[0].ID
+	_, ipage := mia.get("/ui/certifications/" + cert + "/identities/" + sid)
+	items := itemRowID.FindAllStringSubmatch(ipage, -1)
+	if len(items) == 0 {
+		t.Fatalf("no items on %s's page", sums.Items[0].Name)
+	}
+	form := url.Values{"csrf": {"forged"}, "identity": {sid}, "d-" + items[0][1]: {"REVOKE"}, "c-" + items[0][1]: {"gone"}}
+	if status, _ := mia.post("/ui/certifications/"+cert+"/decide", form); status != http.StatusForbidden {
+		t.Errorf("a forged decide form: %d", status)
+	}
+	if again, _ := srv.Store.GetCertification(ctx, cert); again.DecisionsMade != c.DecisionsMade {
+		t.Errorf("a forged form decided something")
+	}
+	// Every item of every identity, through the forms.
+	for _, s := range sums.Items {
+		_, ipage := mia.get("/ui/certifications/" + cert + "/identities/" + s.ID)
+		form := url.Values{"csrf": {csrf(t, ipage)}, "identity": {s.ID}}
+		for _, m := range itemRowID.FindAllStringSubmatch(ipage, -1) {
+			form.Set("d-"+m[1], "APPROVE")
+			form.Set("c-"+m[1], "still needed")
+		}
+		status, after := mia.post("/ui/certifications/"+cert+"/decide", form)
+		if status != http.StatusOK || !strings.Contains(after, "Your decisions were saved.") || strings.Contains(after, "undecided") {
+			t.Fatalf("deciding %s: %d\n%.3000s", s.Name, status, after)
+		}
+		if !strings.Contains(after, "Mia Manager") || !strings.Contains(after, "still needed") {
+			t.Errorf("the decided items do not show who decided and the comments")
+		}
+	}
+	hist, err := srv.Store.DecisionHistory(ctx, cert, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := hist[len(hist)-1]; last.DecidedBy != clienttest.ReviewerID || !last.Bulk {
+		t.Errorf("the form's decisions were recorded as %+v", last)
+	}
+	_, page = mia.get("/ui/certifications/" + cert)
+	status, page = mia.post("/ui/certifications/"+cert+"/sign-off", url.Values{"csrf": {csrf(t, page)}})
+	if status != http.StatusOK || !strings.Contains(page, "The certification is signed off.") {
+		t.Fatalf("sign-off: %d\n%.2000s", status, page)
+	}
+	if c, _ := srv.Store.GetCertification(ctx, cert); c.Phase != certsum.PhaseSigned {
+		t.Errorf("after the sign-off form the certification is %s", c.Phase)
+	}
+	// Deciding a signed certification is the store's conflict, as a page.
+	_, ipage = mia.get("/ui/certifications/" + cert + "/identities/" + sid)
+	if status, _ := mia.post("/ui/certifications/"+cert+"/decide", url.Values{"csrf": {csrf(t, ipage)}, "identity": {sid},
+		"d-" + items[0][1]: {"REVOKE"}, "c-" + items[0][1]: {"x"}}); status != http.StatusConflict {
+		t.Errorf("deciding a signed certification: %d", status)
+	}
+
+	// Another reviewer's certification: neither its pages nor its forms.
+	certs, err := srv.Store.ListCertifications(ctx, certsum.CertificationFilter{}, certsum.ListQuery{Limit: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range certs.Items {
+		if other.Reviewer.ID == clienttest.ReviewerID {
+			continue
+		}
+		if status, _ := mia.get("/ui/certifications/" + other.ID); status != http.StatusForbidden {
+			t.Errorf("Mia on %s's certification: %d", other.Reviewer.Name, status)
+		}
+		if status, _ := mia.post("/ui/certifications/"+other.ID+"/sign-off", url.Values{"csrf": {csrf(t, ipage)}}); status != http.StatusForbidden {
+			t.Errorf("Mia signs off %s's certification: %d", other.Reviewer.Name, status)
+		}
+	}
+	if status, _ := mia.get("/ui/certifications/nope"); status != http.StatusNotFound {
+		t.Errorf("an unknown certification: %d", status)
+	}
 }
