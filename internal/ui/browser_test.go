@@ -18,7 +18,9 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/clienttest"
+	"github.com/certsum/certsum/internal/demo"
 	"github.com/certsum/certsum/internal/evidence"
+	"github.com/certsum/certsum/query"
 )
 
 // chromium finds the browser, or skips (fails where CERTSUM_TEST_REQUIRE_SERVICES is set,
@@ -236,4 +238,59 @@ func must[T any](t *testing.T, what string, ctx context.Context, a chromedp.Acti
 		t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// TestScreenshotsForTheREADME writes the README's screenshots of the campaign and
+// certification pages, over a small demo organisation, to the folder CERTSUM_UI_SCREENSHOTS
+// names: CERTSUM_UI_SCREENSHOTS=$PWD/docs go test -run ScreenshotsForTheREADME ./internal/ui/
+// Without it there is nothing to write, and the test says so.
+func TestScreenshotsForTheREADME(t *testing.T) {
+	dir := os.Getenv("CERTSUM_UI_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("CERTSUM_UI_SCREENSHOTS names no folder to write the README's screenshots to")
+	}
+	exe := chromium(t)
+	srv := clienttest.Start(t, clienttest.Options{Dataset: demo.Generate(demo.Options{Identities: 300, Seed: 1, Now: clienttest.Epoch})})
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ks, err := srv.Store.ListCampaigns(context.Background(), certsum.ListQuery{Limit: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manager certsum.Campaign
+	for _, k := range ks.Items {
+		if k.Type == certsum.CampaignManager {
+			manager = k
+		}
+	}
+	certs, err := srv.Store.ListReviewerProgress(context.Background(), manager.ID,
+		certsum.ListQuery{Limit: 1, Sort: []query.SortKey{{Field: "decisionsTotal", Desc: true}}})
+	if err != nil || len(certs.Items) == 0 {
+		t.Fatalf("the manager review's certifications: %v", err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/ui/signin"),
+		chromedp.SendKeys(chromedp.CSS(`#client_id`), srv.ClientID),
+		chromedp.SendKeys(chromedp.CSS(`#client_secret`), srv.Secret),
+		chromedp.Submit(chromedp.CSS(`#client_secret`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.signout`))); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{
+		"dashboard-campaign.png":      "/ui/campaigns/" + manager.ID,
+		"dashboard-certification.png": "/ui/certifications/" + certs.Items[0].CertificationID,
+	} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+path), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+			t.Fatal(err)
+		}
+		png := must(t, name, ctx, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", filepath.Join(dir, name))
+	}
 }

@@ -73,7 +73,7 @@ func New(o Options) (http.Handler, error) {
 	}
 	h.sessions = newSessions(idle, h.now)
 	for _, p := range []string{"signin", "error", "campaigns", "campaign", "evidence", "certification", "identity"} {
-		t, err := template.New("layout").ParseFS(web.FS, "templates/layout.html", "templates/chart.html", "templates/"+p+".html")
+		t, err := template.New("layout").Funcs(template.FuncMap{"day": day}).ParseFS(web.FS, "templates/layout.html", "templates/chart.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, fmt.Errorf("ui: template %s: %w", p, err)
 		}
