@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
@@ -585,4 +586,29 @@ func TestAReviewerDecidesAndSignsOffThroughTheForms(t *testing.T) {
 	if status, _ := mia.get("/ui/certifications/nope"); status != http.StatusNotFound {
 		t.Errorf("an unknown certification: %d", status)
 	}
+}
+
+// TestAnIdleOrExpiredSessionEnds: a session unused for 30 minutes, or whose token expired,
+// leads back to the sign-in form.
+func TestAnIdleOrExpiredSessionEnds(t *testing.T) {
+	srv := start(t)
+	b := newBrowser(t, srv)
+	b.signIn(srv.ClientID, srv.Secret)
+	srv.Clock.Advance(29 * time.Minute)
+	if _, _ = b.get("/ui/campaigns"); b.last.Request.URL.Path != "/ui/campaigns" {
+		t.Fatalf("a session used within 30 minutes ended")
+	}
+	srv.Clock.Advance(31 * time.Minute)
+	if _, page := b.get("/ui/campaigns"); b.last.Request.URL.Path != "/ui/signin" || !strings.Contains(page, "Sign in") {
+		t.Errorf("a session idle for 31 minutes still serves %s", b.last.Request.URL)
+	}
+	// Kept busy, a session still ends with its token.
+	b.signIn(srv.ClientID, srv.Secret)
+	for i := 0; i < 48; i++ { // a day, a request every half hour less a minute
+		srv.Clock.Advance(29 * time.Minute)
+		if _, _ = b.get("/ui/campaigns"); b.last.Request.URL.Path == "/ui/signin" {
+			return
+		}
+	}
+	t.Errorf("a session outlived its token by a day")
 }
