@@ -109,3 +109,20 @@ func (t Tally) Summary() *DecisionSummary {
 	}
 	return &d
 }
+
+// Tally returns the decision summary as a tally: the inverse of Tally.Summary.
+func (s *DecisionSummary) Tally() Tally {
+	var t Tally
+	for _, x := range []struct {
+		typ                      DtoType
+		total, approved, revoked int
+	}{
+		{TypeEntitlement, s.EntitlementDecisionsTotal, s.EntitlementsApproved, s.EntitlementsRevoked},
+		{TypeAccessProfile, s.AccessProfileDecisionsTotal, s.AccessProfilesApproved, s.AccessProfilesRevoked},
+		{TypeRole, s.RoleDecisionsTotal, s.RolesApproved, s.RolesRevoked},
+		{TypeAccount, s.AccountDecisionsTotal, s.AccountsApproved, s.AccountsRevoked},
+	} {
+		t[TallyIndex(x.typ)] = [3]int{x.total, x.approved, x.revoked}
+	}
+	return t
+}

@@ -26,6 +26,9 @@ func TestTally(t *testing.T) {
 	if diff := cmp.Diff(&want, a.Summary()); diff != "" {
 		t.Errorf("Summary (-want +got):\n%s", diff)
 	}
+	if back := want.Tally(); back != a {
+		t.Errorf("DecisionSummary.Tally = %v, want the tally it came from, %v", back, a)
+	}
 	if v := a.Values(); len(v) != len(certsum.TallyCounters) || v[0] != 5 || v[1] != 2 || v[8] != 1 {
 		t.Errorf("Values = %v", v)
 	}

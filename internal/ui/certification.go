@@ -59,17 +59,7 @@ type certificationPage struct {
 
 // typeFigures turns a decision summary into figures per item type.
 func typeFigures(s *certsum.DecisionSummary) []certsum.TypeDecisionFigures {
-	var t certsum.Tally
-	add := func(typ certsum.DtoType, total, approved, revoked int) {
-		t.Add(typ, "", total-approved-revoked)
-		t.Add(typ, certsum.Approve, approved)
-		t.Add(typ, certsum.Revoke, revoked)
-	}
-	add(certsum.TypeEntitlement, s.EntitlementDecisionsTotal, s.EntitlementsApproved, s.EntitlementsRevoked)
-	add(certsum.TypeAccessProfile, s.AccessProfileDecisionsTotal, s.AccessProfilesApproved, s.AccessProfilesRevoked)
-	add(certsum.TypeRole, s.RoleDecisionsTotal, s.RolesApproved, s.RolesRevoked)
-	add(certsum.TypeAccount, s.AccountDecisionsTotal, s.AccountsApproved, s.AccountsRevoked)
-	return certsum.NewRollupDecisions(t).ByType
+	return certsum.NewRollupDecisions(s.Tally()).ByType
 }
 
 // offsetOf reads ?offset= (0 when absent). Errors: invalid.
@@ -106,24 +96,30 @@ func listQuery(q url.Values, s *query.Schema) (certsum.ListQuery, error) {
 	return lq, nil
 }
 
-// mayAct checks the per-certification rule for the viewer.
-func (h *handler) mayAct(r *http.Request, v *viewer, certID string) error {
-	return auth.MayActOnCertification(r.Context(), h.o.Store, v.principal, certID)
+// certFor returns the certification of the request's {id} when the viewer may act on it
+// (auth.MayActOnCertification), else renders the refusal and returns false.
+func (h *handler) certFor(w http.ResponseWriter, r *http.Request, v *viewer) (*certsum.Certification, bool) {
+	id := r.PathValue("id")
+	err := auth.MayActOnCertification(r.Context(), h.o.Store, v.principal, id)
+	var c *certsum.Certification
+	if err == nil {
+		c, err = h.o.Store.GetCertification(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, v, err)
+		return nil, false
+	}
+	return c, true
 }
 
 // certification serves /ui/certifications/{id}?tab=…&filters=…&sorters=…&offset=….
 func (h *handler) certification(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
-	id := r.PathValue("id")
-	if err := h.mayAct(r, v, id); err != nil {
-		h.fail(w, r, v, err)
+	c, ok := h.certFor(w, r, v)
+	if !ok {
 		return
 	}
-	c, err := h.o.Store.GetCertification(ctx, id)
-	if err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
+	id := c.ID
 	ds, err := h.o.Store.DecisionSummary(ctx, id, nil)
 	if err != nil {
 		h.fail(w, r, v, err)
@@ -257,16 +253,11 @@ type identityPage struct {
 // and items, each with its latest audit record; the reviewer decides from here.
 func (h *handler) identity(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
-	id, sid := r.PathValue("id"), r.PathValue("sid")
-	if err := h.mayAct(r, v, id); err != nil {
-		h.fail(w, r, v, err)
+	c, ok := h.certFor(w, r, v)
+	if !ok {
 		return
 	}
-	c, err := h.o.Store.GetCertification(ctx, id)
-	if err != nil {
-		h.fail(w, r, v, err)
-		return
-	}
+	id, sid := c.ID, r.PathValue("sid")
 	s, err := h.o.Store.GetIdentitySummary(ctx, id, sid)
 	if err != nil {
 		h.fail(w, r, v, err)
@@ -364,18 +355,12 @@ func (h *handler) formAction(w http.ResponseWriter, r *http.Request, v *viewer) 
 			errorPage{"Expired form", "The form was not the one certsum gave this page. Reload the page and try again."})
 		return nil, false
 	}
-	id := r.PathValue("id")
-	if err := h.mayAct(r, v, id); err != nil {
-		h.fail(w, r, v, err)
-		return nil, false
-	}
-	c, err := h.o.Store.GetCertification(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, v, err)
+	c, ok := h.certFor(w, r, v)
+	if !ok {
 		return nil, false
 	}
 	if c.Reviewer.Type == certsum.TypeGovernanceGroup {
-		h.fail(w, r, v, certsum.Conflictf("certification %s is reviewed by a governance group; its decisions are not made here", id))
+		h.fail(w, r, v, certsum.Conflictf("certification %s is reviewed by a governance group; its decisions are not made here", c.ID))
 		return nil, false
 	}
 	return c, true

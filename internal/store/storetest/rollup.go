@@ -73,15 +73,7 @@ func testRollups(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		mustOK(t, err, "GetCertification")
 		ds, err := st.DecisionSummary(ctx, id, nil)
 		mustOK(t, err, "DecisionSummary")
-		add := func(typ certsum.DtoType, total, approved, revoked int) {
-			want.Add(typ, "", total-approved-revoked)
-			want.Add(typ, certsum.Approve, approved)
-			want.Add(typ, certsum.Revoke, revoked)
-		}
-		add(certsum.TypeEntitlement, ds.EntitlementDecisionsTotal, ds.EntitlementsApproved, ds.EntitlementsRevoked)
-		add(certsum.TypeAccessProfile, ds.AccessProfileDecisionsTotal, ds.AccessProfilesApproved, ds.AccessProfilesRevoked)
-		add(certsum.TypeRole, ds.RoleDecisionsTotal, ds.RolesApproved, ds.RolesRevoked)
-		add(certsum.TypeAccount, ds.AccountDecisionsTotal, ds.AccountsApproved, ds.AccountsRevoked)
+		want.Plus(ds.Tally())
 		wantIDs.Total += c.IdentitiesTotal
 		wantIDs.Completed += c.IdentitiesCompleted
 	}
