@@ -156,6 +156,9 @@ type campaignPage struct {
 	From, To              int
 	TotalReviewers        int
 	Prev, Next            string
+	// OpenCerts: the viewer may open any certification (ORG_ADMIN, CERT_ADMIN); a
+	// REPORT_ADMIN sees the figures but, as on the API, not the certifications themselves.
+	OpenCerts bool
 }
 
 // reviewerSorts are the orders of the reviewer table, by the value of ?sort=.
@@ -209,7 +212,8 @@ func (h *handler) campaign(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	data := campaignPage{Rollup: ru, Percent: percent(ru.Decisions.Made, ru.Decisions.Total), Reviewers: p.Items,
-		TotalReviewers: p.Total, Chart: decisionChart("chart", "Decisions per item type", ru.Decisions.ByType)}
+		TotalReviewers: p.Total, Chart: decisionChart("chart", "Decisions per item type", ru.Decisions.ByType),
+		OpenCerts: v.principal.IsAdmin()}
 	if len(p.Items) > 0 {
 		data.From, data.To = offset+1, offset+len(p.Items)
 	}

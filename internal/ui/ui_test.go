@@ -227,6 +227,17 @@ func TestWhatAViewerSeesFollowsTheAPIRules(t *testing.T) {
 	if status, _ := mia.get("/ui/campaigns/nope"); status != http.StatusForbidden {
 		t.Errorf("Mia on an unknown campaign: %d, want 403 before anything is looked up", status)
 	}
+	// An auditor sees every campaign's figures, not the certifications themselves.
+	aid, asecret := srv.NewClient(t, clienttest.AdminID, certsum.LevelReportAdmin)
+	auditor := newBrowser(t, srv)
+	auditor.signIn(aid, asecret)
+	if status, page := auditor.get("/ui/campaigns/" + clienttest.ID('k', 1)); status != http.StatusOK ||
+		!strings.Contains(page, "data-figure") || strings.Contains(page, "/ui/certifications/") {
+		t.Errorf("an auditor on a campaign's page: %d", status)
+	}
+	if status, _ := auditor.get("/ui/certifications/" + clienttest.ReviewCert); status != http.StatusForbidden {
+		t.Errorf("an auditor on a certification's page: %d", status)
+	}
 	admin := newBrowser(t, srv)
 	admin.signIn(srv.ClientID, srv.Secret)
 	if status, _ := admin.get("/ui/campaigns/nope"); status != http.StatusNotFound {
