@@ -227,6 +227,7 @@ type Store interface {
 	CampaignFilterStore
 	RollupStore
 	EvidenceStore
+	SessionStore
 	ClientStore
 	KeyStore
 	AdminStore

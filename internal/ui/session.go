@@ -1,36 +1,41 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"sync"
+	"encoding/hex"
 	"time"
+
+	"github.com/certsum/certsum"
 )
 
-// A browser session: the bearer token its sign-in obtained (verified again on every request,
+// A browser session: the access token its sign-in obtained (verified again on every request,
 // so an expired or revoked token ends the session) and the CSRF token its forms carry. The
-// sessions live in this process's memory: behind several replicas, a browser must keep to one
-// (sticky sessions), or sign in again on another.
+// sessions are kept in the database (certsum.SessionStore), so that every replica serves
+// every browser; the database knows only the SHA-256 of the id in the cookie.
 
 // session is one signed-in browser.
 type session struct {
-	id, csrf string
-	token    string
-	expires  time.Time // the token's own expiry
-	lastSeen time.Time
+	id, csrf, token   string
+	expires, lastSeen time.Time
 }
 
-// sessions holds the signed-in browsers.
+// sessions keeps the sessions in the store.
 type sessions struct {
-	mu   sync.Mutex
-	byID map[string]*session
+	st   certsum.SessionStore
 	idle time.Duration
 	now  func() time.Time
 }
 
-func newSessions(idle time.Duration, now func() time.Time) *sessions {
-	return &sessions{byID: map[string]*session{}, idle: idle, now: now}
+// touchEvery is how stale a session's last use may be recorded: a page view writes only when
+// the last recorded use is older, so reading pages does not write each time.
+const touchEvery = time.Minute
+
+func newSessions(st certsum.SessionStore, idle time.Duration, now func() time.Time) *sessions {
+	return &sessions{st: st, idle: idle, now: now}
 }
 
 // randomToken is 32 random bytes, base64url.
@@ -42,50 +47,54 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// idHash is what the store keeps of a session id.
+func idHash(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:])
+}
+
 // create starts a session for a verified token that expires at expires.
-func (s *sessions) create(token string, expires time.Time) *session {
+func (s *sessions) create(ctx context.Context, token string, expires time.Time) (*session, error) {
 	now := s.now()
 	x := &session{id: randomToken(), csrf: randomToken(), token: token, expires: expires, lastSeen: now}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, old := range s.byID { // sweep what has expired, so memory stays bounded
-		if s.expired(old, now) {
-			delete(s.byID, id)
-		}
+	err := s.st.CreateSession(ctx, certsum.UISession{IDHash: idHash(x.id), Token: token, CSRF: x.csrf,
+		Expires: certsum.NewTime(expires), LastSeen: certsum.NewTime(now)}, certsum.NewTime(now))
+	if err != nil {
+		return nil, err
 	}
-	s.byID[x.id] = x
-	return x
+	return x, nil
 }
 
-func (s *sessions) expired(x *session, now time.Time) bool {
-	return !now.Before(x.expires) || now.Sub(x.lastSeen) >= s.idle
-}
-
-// get returns the live session of id and marks it seen, or nil.
-func (s *sessions) get(id string) *session {
+// get returns the live session of id (nil when there is none, or it expired or idled out,
+// which ends it) and records its use.
+func (s *sessions) get(ctx context.Context, id string) (*session, error) {
 	if id == "" {
-		return nil
+		return nil, nil
+	}
+	us, err := s.st.GetSession(ctx, idHash(id))
+	if certsum.ErrorCode(err) == certsum.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x := s.byID[id]
-	if x == nil {
-		return nil
+	x := &session{id: id, csrf: us.CSRF, token: us.Token, expires: us.Expires.Time, lastSeen: us.LastSeen.Time}
+	if !now.Before(x.expires) || now.Sub(x.lastSeen) >= s.idle {
+		return nil, s.st.DeleteSession(ctx, idHash(id))
 	}
-	if s.expired(x, now) {
-		delete(s.byID, id)
-		return nil
+	if now.Sub(x.lastSeen) >= touchEvery {
+		if err := s.st.TouchSession(ctx, idHash(id), certsum.NewTime(now)); err != nil {
+			return nil, err
+		}
+		x.lastSeen = now
 	}
-	x.lastSeen = now
-	return x
+	return x, nil
 }
 
 // end forgets a session.
-func (s *sessions) end(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.byID, id)
+func (s *sessions) end(ctx context.Context, id string) error {
+	return s.st.DeleteSession(ctx, idHash(id))
 }
 
 // sameToken compares two secrets in constant time.

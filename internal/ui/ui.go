@@ -71,7 +71,7 @@ func New(o Options) (http.Handler, error) {
 	if idle <= 0 {
 		idle = 30 * time.Minute
 	}
-	h.sessions = newSessions(idle, h.now)
+	h.sessions = newSessions(o.Store, idle, h.now)
 	for _, p := range []string{"signin", "error", "campaigns", "campaign", "evidence", "certification", "identity"} {
 		t, err := template.New("layout").Funcs(template.FuncMap{"day": day}).ParseFS(web.FS, "templates/layout.html", "templates/chart.html", "templates/"+p+".html")
 		if err != nil {
@@ -139,7 +139,11 @@ func (v *viewer) reader() bool {
 // sign-in form (and comes back after it).
 func (h *handler) page(fn func(http.ResponseWriter, *http.Request, *viewer)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, ok := h.viewer(r)
+		v, ok, err := h.viewer(r)
+		if err != nil {
+			h.fail(w, r, nil, err)
+			return
+		}
 		if !ok {
 			http.Redirect(w, r, "/ui/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
@@ -148,26 +152,26 @@ func (h *handler) page(fn func(http.ResponseWriter, *http.Request, *viewer)) htt
 	})
 }
 
-// viewer returns the request's signed-in viewer.
-func (h *handler) viewer(r *http.Request) (*viewer, bool) {
+// viewer returns the request's signed-in viewer; the error is the store's, when it could
+// not tell.
+func (h *handler) viewer(r *http.Request) (*viewer, bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil, false
+		return nil, false, nil
 	}
-	s := h.sessions.get(c.Value)
-	if s == nil {
-		return nil, false
+	s, err := h.sessions.get(r.Context(), c.Value)
+	if err != nil || s == nil {
+		return nil, false, err
 	}
 	p, err := h.o.Auth.Verify(r.Context(), s.token)
 	if err != nil || !p.HasUser() {
-		h.sessions.end(s.id)
-		return nil, false
+		return nil, false, h.sessions.end(r.Context(), s.id)
 	}
 	v := &viewer{Name: p.IdentityID, Levels: strings.Join(p.Levels, ", "), principal: p, session: s}
 	if id, err := h.o.Store.FindIdentity(r.Context(), p.IdentityID); err == nil {
 		v.Name = id.Name
 	}
-	return v, true
+	return v, true, nil
 }
 
 // pageData is what every page template gets.
@@ -288,7 +292,11 @@ func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
 		again("This client acts for no identity; the dashboard needs a client of a person (certsum clients create --identity …).")
 		return
 	}
-	s := h.sessions.create(token, p.Expires)
+	s, err := h.sessions.create(r.Context(), token, p.Expires)
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: "", Path: "/ui/signin", MaxAge: -1})
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.id, Path: "/ui/", HttpOnly: true, Secure: h.secure(r),
 		SameSite: http.SameSiteStrictMode})
@@ -297,14 +305,21 @@ func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) signout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	v, ok := h.viewer(r)
+	v, ok, err := h.viewer(r)
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
 	if ok {
 		if err := r.ParseForm(); err != nil || !sameToken(v.session.csrf, r.PostForm.Get("csrf")) {
 			h.render(w, r, http.StatusForbidden, "error", v, "Expired form",
 				errorPage{"Expired form", "The sign-out form was not the one certsum gave this page. Reload it and try again."})
 			return
 		}
-		h.sessions.end(v.session.id)
+		if err := h.sessions.end(r.Context(), v.session.id); err != nil {
+			h.fail(w, r, v, err)
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/ui/", MaxAge: -1})
 	http.Redirect(w, r, "/ui/signin", http.StatusSeeOther)

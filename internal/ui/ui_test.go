@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/certsum/certsum/internal/auth"
 	"github.com/certsum/certsum/internal/clienttest"
 	"github.com/certsum/certsum/internal/evidence"
+	"github.com/certsum/certsum/internal/ui"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden pages in testdata/")
@@ -622,4 +624,34 @@ func TestAnIdleOrExpiredSessionEnds(t *testing.T) {
 		}
 	}
 	t.Errorf("a session outlived its token by a day")
+}
+
+// TestAnotherReplicaServesTheSameSession: the session is in the database, so a second
+// dashboard over the same store (another replica) serves the browser, and a sign-out on one
+// ends it on both.
+func TestAnotherReplicaServesTheSameSession(t *testing.T) {
+	srv := start(t)
+	b := newBrowser(t, srv)
+	page := b.signIn(srv.ClientID, srv.Secret)
+	replica, err := ui.New(ui.Options{Store: srv.Store, Auth: srv.Auth, Now: srv.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies := b.c.Jar.Cookies(mustURL(t, srv.URL+"/ui/campaigns"))
+	get := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/ui/campaigns", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		replica.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := get(); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Ada Admin") {
+		t.Fatalf("the other replica: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	b.post("/ui/signout", url.Values{"csrf": {csrf(t, page)}})
+	if rec := get(); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/ui/signin") {
+		t.Errorf("after sign-out on one replica the other answers %d", rec.Code)
+	}
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t testing.TB) certsum.Store) {
 		{"History", testHistory},
 		{"Rollups", testRollups},
 		{"Evidence", testEvidence},
+		{"Sessions", testSessions},
 		{"Remediation", testRemediation},
 		{"CampaignFilters", testCampaignFilters},
 		{"Clients", testClients},
