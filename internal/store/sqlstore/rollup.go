@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/certsum/certsum"
+	"github.com/certsum/certsum/query"
 )
 
 // The campaign roll-ups (certsum.RollupStore): a campaign's figures come from the counters
@@ -65,7 +66,8 @@ func (c *Core[K]) ListReviewerProgress(ctx context.Context, campaignID string, q
 	dl := c.B
 	page := certsum.Page[certsum.ReviewerProgress]{Items: []certsum.ReviewerProgress{}}
 	err := c.B.ReadTx(ctx, func(tx Querier) error {
-		if _, err := getCampaignIn(ctx, tx, dl, campaignID); err != nil {
+		k, err := getCampaignIn(ctx, tx, dl, campaignID)
+		if err != nil {
 			return err
 		}
 		to, err := reassignedTo(ctx, tx, dl, campaignID)
@@ -81,6 +83,8 @@ func (c *Core[K]) ListReviewerProgress(ctx context.Context, campaignID string, q
 			CountSQL: `SELECT COUNT(*) FROM certifications c` + rollupReviewerJoins,
 			Where:    []string{`c.campaign_id = ` + args.Add(campaignID)},
 			Args:     args,
+			// Unfiltered, the count is the campaign's own (checked by Verify).
+			Counted: func(f query.Expr) (int, bool) { return k.TotalCertifications, f == nil },
 		}
 		total, err := l.Run(ctx, tx, dl.SQLQ(), q, func(rows Rows) error {
 			var p certsum.ReviewerProgress
