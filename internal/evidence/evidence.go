@@ -292,8 +292,13 @@ func (e *entries) items(ctx context.Context, r certsum.EvidenceReader, certs []c
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
+	// CreateRaw writes the header as given: the MS-DOS time fields are set here, as
+	// CreateHeader would from Modified.
+	t := e.now.UTC()
 	raw, err := e.zw.CreateRaw(&zip.FileHeader{Name: ItemsJSONL, Method: zip.Deflate, Modified: e.now,
-		CRC32: crc.Sum32(), CompressedSize64: uint64(size), UncompressedSize64: uint64(jd.n)})
+		ModifiedDate: uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9),
+		ModifiedTime: uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11),
+		CRC32:        crc.Sum32(), CompressedSize64: uint64(size), UncompressedSize64: uint64(jd.n)})
 	if err != nil {
 		return err
 	}

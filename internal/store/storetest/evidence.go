@@ -28,6 +28,9 @@ func unzip(t *testing.T, b []byte) (map[string][]byte, evidence.Manifest) {
 	files := map[string][]byte{}
 	var names []string
 	for _, f := range zr.File {
+		if f.Modified.Year() < 2000 {
+			t.Errorf("%s carries no modification time: %v", f.Name, f.Modified)
+		}
 		rc, err := f.Open()
 		mustOK(t, err, "open "+f.Name)
 		data, err := io.ReadAll(rc)
