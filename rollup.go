@@ -151,7 +151,8 @@ var ReviewerProgressSchema = &query.Schema{
 		{Name: "percent", Type: query.TypeNumber, Sortable: true,
 			Column: "(CASE WHEN c.decisions_total = 0 THEN 1000 ELSE c.decisions_made * 1000 / c.decisions_total END)"},
 	},
-	DefaultSort: []query.SortKey{{Field: "reviewer.name"}},
+	// Most remaining work first: the question a campaign's owner asks, answered from an index.
+	DefaultSort: []query.SortKey{{Field: "remaining", Desc: true}},
 	IDColumn:    "c.id",
 	IDField:     "certificationId",
 }

@@ -163,8 +163,8 @@ type campaignPage struct {
 
 // reviewerSorts are the orders of the reviewer table, by the value of ?sort=.
 var reviewerSorts = []struct{ key, label, sorters string }{
-	{"remaining", "most remaining", "-remaining,reviewer.name"},
-	{"percent", "least done", "percent,reviewer.name"},
+	{"remaining", "most remaining", "-remaining"},
+	{"percent", "least done", "percent"},
 	{"name", "name", "reviewer.name"},
 }
 

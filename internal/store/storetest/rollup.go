@@ -133,7 +133,8 @@ func testRollups(t *testing.T, newStore func(testing.TB) certsum.Store) {
 		want            []string
 		total           int
 	}{
-		{"", "", 250, 0, []string{"ann", "ceo", "mgr"}, 3}, // reviewer.name: ann, carla, mario
+		{"", "reviewer.name", 250, 0, []string{"ann", "ceo", "mgr"}, 3},          // ann, carla, mario
+		{`reviewer.id in ("ann", "ceo")`, "", 250, 0, []string{"ann", "ceo"}, 2}, // the default: most remaining first
 		{"", "-remaining,reviewer.name", 250, 0, []string{"ann", "ceo", "mgr"}, 3},
 		{"", "percent,-reviewer.name", 250, 0, []string{"ann", "mgr", "ceo"}, 3},
 		{`phase eq "SIGNED"`, "", 250, 0, []string{"ceo"}, 1},
