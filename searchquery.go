@@ -242,19 +242,13 @@ func (p *searchParser) and() (searchNode, error) {
 	}
 	list := searchAnd{n}
 	for p.i < len(p.toks) {
-		if p.keyword("AND") {
-			m, err := p.not()
-			if err != nil {
-				return nil, err
+		if !p.keyword("AND") { // two terms side by side mean AND too
+			t := p.toks[p.i]
+			if t.text == ")" || (!t.term && t.text == "OR") {
+				break
 			}
-			list = append(list, m)
-			continue
 		}
-		t := p.toks[p.i]
-		if t.text == ")" || (!t.term && t.text == "OR") {
-			break
-		}
-		m, err := p.not() // two terms side by side: AND
+		m, err := p.not()
 		if err != nil {
 			return nil, err
 		}

@@ -325,23 +325,26 @@ func (h *handler) signout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/ui/signin", http.StatusSeeOther)
 }
 
-// countdown describes a deadline: "3 days left", "due today", "overdue by 2 days", and its
-// urgency class (warning within 10 days, urgent within 3, overdue past it).
+// countdown describes a deadline: "3 days left", "due within a day", "overdue by 2 days",
+// and its urgency class (warning within 10 days, urgent within 3, overdue past it).
 func countdown(deadline, now time.Time) (string, string) {
 	left := deadline.Sub(now)
-	days := int(math.Ceil(left.Hours() / 24))
-	switch {
-	case left < 0:
+	if left < 0 {
 		over := int(math.Ceil(-left.Hours() / 24))
 		return fmt.Sprintf("overdue by %d %s", over, plural(over, "day")), "overdue"
-	case days <= 1 && left < 24*time.Hour:
-		return "due within a day", "urgent"
-	case days <= 3:
-		return fmt.Sprintf("%d days left", days), "urgent"
-	case days <= 10:
-		return fmt.Sprintf("%d days left", days), "warning"
 	}
-	return fmt.Sprintf("%d days left", days), ""
+	if left < 24*time.Hour {
+		return "due within a day", "urgent"
+	}
+	days := int(math.Ceil(left.Hours() / 24))
+	text := fmt.Sprintf("%d %s left", days, plural(days, "day"))
+	switch {
+	case days <= 3:
+		return text, "urgent"
+	case days <= 10:
+		return text, "warning"
+	}
+	return text, ""
 }
 
 func plural(n int, word string) string {
