@@ -156,7 +156,8 @@ func newContract(t testing.TB) *contract {
 // (unknown paths, wrong methods, 503), the ErrorResponseDto schema.
 func (c *contract) check(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
 	t.Helper()
-	download := status == http.StatusOK && strings.HasPrefix(req.URL.Path, AdminPrefix+"/evidence")
+	// A download says so in its Content-Disposition; its own document gives its type.
+	download := status == http.StatusOK && strings.HasPrefix(header.Get("Content-Disposition"), "attachment;")
 	if ct := header.Get("Content-Type"); ct != "application/json" && !download {
 		t.Errorf("%s %s → %d: Content-Type %q, want application/json", req.Method, req.URL, status, ct)
 	}

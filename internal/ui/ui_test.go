@@ -542,6 +542,22 @@ func TestAReviewerDecidesAndSignsOffThroughTheForms(t *testing.T) {
 	if again, _ := srv.Store.GetCertification(ctx, cert); again.DecisionsMade != c.DecisionsMade {
 		t.Errorf("a forged form decided something")
 	}
+	// Forms the store refuses whole, as 400 pages, deciding nothing: a decision that is no
+	// decision, an item of no certification of Mia's, an end date that is no date.
+	for name, bad := range map[string]url.Values{
+		"a decision MAYBE": {"d-" + items[0][1]: {"MAYBE"}},
+		"an unknown item":  {"d-nope": {"APPROVE"}},
+		"a bad end date":   {"d-" + items[0][1]: {"REVOKE"}, "c-" + items[0][1]: {"x"}, "e-" + items[0][1]: {"next week"}},
+	} {
+		bad.Set("csrf", csrf(t, ipage))
+		bad.Set("identity", sid)
+		if status, _ := mia.post("/ui/certifications/"+cert+"/decide", bad); status != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, status)
+		}
+	}
+	if again, _ := srv.Store.GetCertification(ctx, cert); again.DecisionsMade != c.DecisionsMade {
+		t.Errorf("a refused form decided something")
+	}
 	// Every item of every identity, through the forms.
 	for _, s := range sums.Items {
 		_, ipage := mia.get("/ui/certifications/" + cert + "/identities/" + s.ID)
