@@ -368,17 +368,18 @@ func (r *replay) run(ctx context.Context, c plannedCampaign, sum *Summary) error
 
 // certifications returns a campaign's certifications in reviewer order.
 func (r *replay) certifications(ctx context.Context, campaignID string) ([]certsum.Certification, error) {
+	filter, err := certsum.ParseFilter(`campaign.id eq "`+campaignID+`"`, certsum.CertificationSchema)
+	if err != nil {
+		return nil, err
+	}
 	var out []certsum.Certification
 	for off := 0; ; off += certsum.MaxLimit {
-		p, err := r.st.ListCertifications(ctx, certsum.CertificationFilter{}, certsum.ListQuery{Limit: certsum.MaxLimit, Offset: off})
+		p, err := r.st.ListCertifications(ctx, certsum.CertificationFilter{},
+			certsum.ListQuery{Filter: filter, Limit: certsum.MaxLimit, Offset: off})
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range p.Items {
-			if c.Campaign.ID == campaignID {
-				out = append(out, c)
-			}
-		}
+		out = append(out, p.Items...)
 		if len(p.Items) < certsum.MaxLimit {
 			break
 		}

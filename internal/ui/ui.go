@@ -192,9 +192,6 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if v != nil {
 		d.CSRF = v.session.csrf
 	}
-	if sp, ok := data.(signinPage); ok {
-		d.CSRF = sp.csrf
-	}
 	var buf bytes.Buffer
 	if err := h.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		h.log.Error("render a page", "page", page, "err", err)
@@ -234,7 +231,8 @@ func (h *handler) secure(r *http.Request) bool { return h.o.SecureCookies || r.T
 // signinPage is the sign-in form's data.
 type signinPage struct {
 	Error, Next string
-	csrf        string
+	// CSRF is the form's token, bound to the sign-in cookie (there is no session yet).
+	CSRF string
 }
 
 // safeNext keeps a post-sign-in target only when it is a dashboard path.
@@ -245,11 +243,18 @@ func safeNext(next string) string {
 	return "/ui/campaigns"
 }
 
-func (h *handler) signinForm(w http.ResponseWriter, r *http.Request) {
+// signinToken gives the browser a fresh CSRF token for the sign-in form, in a cookie of its
+// own (there is no session yet), and returns it for the form.
+func (h *handler) signinToken(w http.ResponseWriter, r *http.Request) string {
 	token := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: token, Path: "/ui/signin", HttpOnly: true,
 		Secure: h.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	h.render(w, r, http.StatusOK, "signin", nil, "Sign in", signinPage{Next: safeNext(r.URL.Query().Get("next")), csrf: token})
+	return token
+}
+
+func (h *handler) signinForm(w http.ResponseWriter, r *http.Request) {
+	token := h.signinToken(w, r)
+	h.render(w, r, http.StatusOK, "signin", nil, "Sign in", signinPage{Next: safeNext(r.URL.Query().Get("next")), CSRF: token})
 }
 
 func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
@@ -266,10 +271,8 @@ func (h *handler) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	next := safeNext(r.PostForm.Get("next"))
 	again := func(msg string) {
-		token := randomToken()
-		http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: token, Path: "/ui/signin", HttpOnly: true,
-			Secure: h.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-		h.render(w, r, http.StatusUnauthorized, "signin", nil, "Sign in", signinPage{Error: msg, Next: next, csrf: token})
+		token := h.signinToken(w, r)
+		h.render(w, r, http.StatusUnauthorized, "signin", nil, "Sign in", signinPage{Error: msg, Next: next, CSRF: token})
 	}
 	token := strings.TrimSpace(r.PostForm.Get("token"))
 	if token == "" {
