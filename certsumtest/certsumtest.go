@@ -15,19 +15,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/certsum/certsum"
-	"github.com/certsum/certsum/internal/auth"
+	"github.com/certsum/certsum/internal/clienttest"
 	"github.com/certsum/certsum/internal/demo"
-	"github.com/certsum/certsum/internal/httpapi"
-	"github.com/certsum/certsum/internal/lifecycle"
 	"github.com/certsum/certsum/internal/store/sqlite"
-	"github.com/certsum/certsum/internal/ui"
 )
 
 // DefaultNow is where the server's clock starts unless At says otherwise.
@@ -86,23 +80,15 @@ type Server struct {
 	// Clock is the server's clock.
 	Clock *Clock
 
-	t    testing.TB
-	auth *auth.Service
+	t  testing.TB
+	cs *clienttest.Server
 }
 
 // Clock is the server's clock, which only the test moves.
-type Clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	onMove func()
-}
+type Clock struct{ c *clienttest.Clock }
 
 // Now is the server's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
+func (c *Clock) Now() time.Time { return c.c.Now() }
 
 // Advance moves the clock forward by d; campaigns whose deadline it passes are completed by
 // the server's deadline job right after.
@@ -110,13 +96,7 @@ func (c *Clock) Advance(d time.Duration) {
 	if d < 0 {
 		panic("certsumtest: the clock moves forward only")
 	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	f := c.onMove
-	c.mu.Unlock()
-	if f != nil {
-		f()
-	}
+	c.c.Advance(d)
 }
 
 // New starts a certsum for the test and stops it when the test ends. It fails the test when
@@ -127,50 +107,25 @@ func New(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&c)
 	}
-	ctx := context.Background()
-	clock := &Clock{now: c.now.UTC()}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "certsum.db"), sqlite.Options{Now: clock.Now, Logger: c.logger})
-	if err != nil {
-		t.Fatalf("certsumtest: open the store: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	switch {
-	case c.demo > 0:
-		if _, err := demo.Fill(ctx, st, demo.Options{Identities: c.demo, Seed: 1, Now: clock.Now()}, nil); err != nil {
-			t.Fatalf("certsumtest: the demo organisation: %v", err)
+	// The server is the one certsum's own client tests run (internal/clienttest), filled
+	// here instead of from a test dataset, with the deadline job on.
+	fill := func(ctx context.Context, st *sqlite.Store, now time.Time) error {
+		switch {
+		case c.demo > 0:
+			if _, err := demo.Fill(ctx, st, demo.Options{Identities: c.demo, Seed: 1, Now: now}, nil); err != nil {
+				return fmt.Errorf("the demo organisation: %w", err)
+			}
+		case c.inventory != nil:
+			if _, err := st.ImportInventory(ctx, c.inventory, certsum.ImportOptions{Source: "certsumtest"}); err != nil {
+				return fmt.Errorf("import the inventory: %w", err)
+			}
 		}
-	case c.inventory != nil:
-		if _, err := st.ImportInventory(ctx, c.inventory, certsum.ImportOptions{Source: "certsumtest"}); err != nil {
-			t.Fatalf("certsumtest: import the inventory: %v", err)
-		}
+		return nil
 	}
-	svc, err := auth.New(auth.Options{Store: st, Issuer: "http://certsum.test", TokenTTL: c.tokenTTL, Now: clock.Now,
-		Logger: c.logger, TenantID: "certsumtest", Sealer: auth.EphemeralSealer()})
-	if err != nil {
-		t.Fatalf("certsumtest: auth: %v", err)
-	}
-	runner := lifecycle.New(st, lifecycle.Options{Logger: c.logger})
-	t.Cleanup(runner.Close)
-	if err := runner.Resume(ctx); err != nil {
-		t.Fatalf("certsumtest: resume campaign generation: %v", err)
-	}
-	clock.mu.Lock()
-	clock.onMove = runner.Wake
-	clock.mu.Unlock()
-	dashboard, err := ui.New(ui.Options{Store: st, Auth: svc, Now: clock.Now, Logger: c.logger})
-	if err != nil {
-		t.Fatalf("certsumtest: dashboard: %v", err)
-	}
-	api := httpapi.New(httpapi.Options{Store: st, Auth: svc, Logger: c.logger, Now: clock.Now, Runner: runner, UI: dashboard})
-	hs := httptest.NewServer(api)
-	t.Cleanup(hs.Close)
-	s := &Server{URL: hs.URL, Store: st, Clock: clock, t: t, auth: svc}
-	admin, err := svc.EnsureAdminIdentity(ctx)
-	if err != nil {
-		t.Fatalf("certsumtest: administrator: %v", err)
-	}
-	s.Admin = s.client(admin.ID, certsum.LevelOrgAdmin)
-	return s
+	cs := clienttest.Start(t, clienttest.Options{Fill: fill, Now: c.now, TokenTTL: c.tokenTTL, Logger: c.logger,
+		Deadlines: true})
+	return &Server{URL: cs.URL, Store: cs.Store, Clock: &Clock{c: cs.Clock}, t: t, cs: cs,
+		Admin: Credentials{ClientID: cs.ClientID, ClientSecret: cs.Secret, IdentityID: cs.Admin}}
 }
 
 // Reviewer returns the credentials of a new client of identity (its id or name) with user
@@ -197,10 +152,6 @@ func (s *Server) Client(identity string, levels ...string) Credentials {
 
 func (s *Server) client(identityID string, levels ...string) Credentials {
 	s.t.Helper()
-	c, secret, err := s.auth.CreateClient(context.Background(), auth.ClientSpec{
-		Name: fmt.Sprintf("certsumtest %s", identityID), Identity: identityID, Levels: levels})
-	if err != nil {
-		s.t.Fatalf("certsumtest: create a client: %v", err)
-	}
-	return Credentials{ClientID: c.ID, ClientSecret: secret, IdentityID: identityID}
+	id, secret := s.cs.NewClient(s.t, identityID, levels...)
+	return Credentials{ClientID: id, ClientSecret: secret, IdentityID: identityID}
 }

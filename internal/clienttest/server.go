@@ -31,8 +31,9 @@ var Epoch = time.Date(2030, 3, 4, 10, 0, 0, 0, time.UTC)
 
 // Clock is a settable clock, safe for concurrent use.
 type Clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu        sync.Mutex
+	now       time.Time
+	onAdvance func()
 }
 
 // NewClock returns a clock reading t.
@@ -45,17 +46,31 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// Advance moves the clock forward by d.
+// Advance moves the clock forward by d; with Options.Deadlines, the deadline job runs right
+// after.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
+	f := c.onAdvance
 	c.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 // Options configures Start.
 type Options struct {
 	// Dataset is loaded into the store; nil means Paging().
 	Dataset *certsum.Dataset
+	// Fill, when set, fills the fresh store in place of Dataset (now is the clock's start).
+	Fill func(ctx context.Context, st *sqlite.Store, now time.Time) error
+	// Now is where the clock starts; zero means Epoch.
+	Now time.Time
+	// Logger receives the server's log; nil discards it.
+	Logger *slog.Logger
+	// Deadlines runs the deadline job, woken by every Clock.Advance, as `certsum serve` runs
+	// it; otherwise only campaign generation runs in the background.
+	Deadlines bool
 	// TokenTTL is the lifetime of issued tokens; 0 means 12 hours.
 	TokenTTL time.Duration
 	// RateLimit is the number of /v2024 requests per 10 seconds per client; 0 is off.
@@ -75,8 +90,8 @@ type Server struct {
 	// Clock is the server's clock (store, tokens, handler).
 	Clock *Clock
 	// ClientID and Secret are the credentials of an ORG_ADMIN personal access token of
-	// identity AdminID (or, for a dataset without it, of certsum's built-in administrator).
-	ClientID, Secret string
+	// identity Admin: AdminID, or, for a dataset without it, certsum's built-in administrator.
+	ClientID, Secret, Admin string
 
 	tokenRequests atomic.Int64
 	apiRequests   atomic.Int64
@@ -102,25 +117,39 @@ type Fault struct {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	ctx := context.Background()
-	ds := o.Dataset
-	if ds == nil {
-		ds = Paging()
-	}
 	ttl := o.TokenTTL
 	if ttl == 0 {
 		ttl = 12 * time.Hour
 	}
-	clock := NewClock(Epoch)
-	path := filepath.Join(t.TempDir(), "certsum.db")
-	if err := writeLoaded(ctx, path, ds); err != nil {
-		t.Fatalf("load dataset: %v", err)
+	now := o.Now
+	if now.IsZero() {
+		now = Epoch
 	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Now: clock.Now})
+	clock := NewClock(now.UTC())
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	path := filepath.Join(t.TempDir(), "certsum.db")
+	if o.Fill == nil {
+		ds := o.Dataset
+		if ds == nil {
+			ds = Paging()
+		}
+		if err := writeLoaded(ctx, path, ds); err != nil {
+			t.Fatalf("load dataset: %v", err)
+		}
+	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Now: clock.Now, Logger: logger})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	logger := slog.New(slog.DiscardHandler)
+	if o.Fill != nil {
+		if err := o.Fill(ctx, st, clock.Now()); err != nil {
+			t.Fatalf("fill the store: %v", err)
+		}
+	}
 	svc, err := auth.New(auth.Options{Store: st, Issuer: "http://certsum.test", TokenTTL: ttl,
 		Now: clock.Now, Logger: logger, TenantID: "test", Sealer: auth.EphemeralSealer()})
 	if err != nil {
@@ -130,8 +159,20 @@ func Start(t testing.TB, o Options) *Server {
 	if o.RateLimit > 0 {
 		limiter = ratelimit.NewMemory(o.RateLimit, 10*time.Second, clock.Now)
 	}
-	runner := lifecycle.New(st, lifecycle.Options{Logger: logger, Every: -1})
+	every := time.Duration(-1)
+	if o.Deadlines {
+		every = 0
+	}
+	runner := lifecycle.New(st, lifecycle.Options{Logger: logger, Every: every})
 	t.Cleanup(runner.Close)
+	if err := runner.Resume(ctx); err != nil {
+		t.Fatalf("resume campaign generation: %v", err)
+	}
+	if o.Deadlines {
+		clock.mu.Lock()
+		clock.onAdvance = runner.Wake
+		clock.mu.Unlock()
+	}
 	dashboard, err := ui.New(ui.Options{Store: st, Auth: svc, Now: clock.Now, Logger: logger})
 	if err != nil {
 		t.Fatalf("ui.New: %v", err)
@@ -142,16 +183,16 @@ func Start(t testing.TB, o Options) *Server {
 	s.HTTP = httptest.NewServer(s.front(api))
 	t.Cleanup(s.HTTP.Close)
 	s.URL = s.HTTP.URL
-	admin := AdminID
+	s.Admin = AdminID
 	if _, err := st.FindIdentity(ctx, AdminID); certsum.ErrorCode(err) == certsum.CodeNotFound {
 		// A dataset of another origin (the demo organisation): use certsum's own administrator.
 		id, err := svc.EnsureAdminIdentity(ctx)
 		if err != nil {
 			t.Fatalf("ensure an administrator: %v", err)
 		}
-		admin = id.ID
+		s.Admin = id.ID
 	}
-	s.ClientID, s.Secret = s.NewClient(t, admin, certsum.LevelOrgAdmin)
+	s.ClientID, s.Secret = s.NewClient(t, s.Admin, certsum.LevelOrgAdmin)
 	return s
 }
 
