@@ -34,7 +34,7 @@ type FilterCriteria struct {
 	RecordChildMatches   bool             `json:"recordChildMatches"`
 	ID                   *string          `json:"id"`
 	SuppressMatchedItems bool             `json:"suppressMatchedItems"`
-	Children             []FilterCriteria `json:"children"`
+	Children             []FilterCriteria `json:"children,omitempty"` // never null: the spec's array is not nullable
 }
 
 // Filter modes.

@@ -404,7 +404,9 @@ func (s *server) updateCampaignFilter(w http.ResponseWriter, r *http.Request) er
 	f.ID = r.PathValue("id")
 	if err := s.store.UpdateCampaignFilter(r.Context(), &f); err != nil {
 		if certsum.ErrorCode(err) == certsum.CodeNotFound {
-			return err
+			// updateCampaignFilter documents no 404 in any generation: the filter the path
+			// names is a reference that does not resolve (400.1.404).
+			return certsum.Errorf(certsum.CodeReference, "%s", certsum.ErrorText(err))
 		}
 		return asContent(err)
 	}

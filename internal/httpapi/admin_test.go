@@ -182,9 +182,43 @@ func TestRemediationRoutes(t *testing.T) {
 }
 
 func TestCampaignFilterRoutes(t *testing.T) {
+	t.Run("certsum/v1", func(t *testing.T) {
+		campaignFilterFlow(t, func(rest string) string { return AdminPrefix + "/campaign-filters" + rest })
+	})
+	// The generations whose specs have them serve the same operations from the same store.
+	for i := range generations {
+		g := &generations[i]
+		if _, ok := g.ops["createCampaignFilter"]; !ok {
+			continue
+		}
+		t.Run(g.name, func(t *testing.T) {
+			campaignFilterFlow(t, func(rest string) string {
+				path, query, ok := strings.Cut(rest, "?")
+				if ok {
+					query = "?" + query
+				}
+				return g.path("/campaign-filters"+path) + query
+			})
+		})
+	}
+}
+
+// campaignFilterFlow creates, lists, reads, updates and deletes a campaign filter at the
+// paths fp gives, uses it in a campaign, and is refused what it must be.
+func campaignFilterFlow(t *testing.T, fp func(rest string) string) {
 	f := campaignFixture(t)
+	some := `{"name": "x", "mode": "INCLUSION", "criteriaList": [{"type": "ROLE", "value": "a"}]}`
+	for _, op := range []struct{ method, path, body string }{
+		{"POST", fp(""), some}, {"GET", fp(""), ""}, {"GET", fp("/x"), ""}, {"POST", fp("/x"), some}, {"POST", fp("/delete"), `["x"]`},
+	} {
+		f.do(op.method, op.path, "", op.body).mustStatus(t, 401)
+		f.do(op.method, op.path, f.mia, op.body).mustError(t, 403, "403 Forbidden", "") // a reviewer, not a campaign admin
+		f.do(op.method, op.path, f.apiClient, op.body).mustError(t, 403, "403 Forbidden", "")
+	}
+	f.do("GET", fp("?limit=-1"), f.admin, nil).mustError(t, 400, detailIllegalValue, "limit")
+	f.do("POST", fp("/delete"), f.admin, `{"ids": ["x"]}`).mustError(t, 400, detailBadContent, "")
 	var made certsum.CampaignFilter
-	f.do("POST", AdminPrefix+"/campaign-filters", f.admin, `{"name": "roles only", "owner": null, "mode": "INCLUSION",
+	f.do("POST", fp(""), f.admin, `{"name": "roles only", "owner": null, "mode": "INCLUSION",
 		"isSystemFilter": false, "criteriaList": [{"type": "ROLE", "property": null, "value": "engineer", "operation": "EQUALS"}]}`).
 		mustStatus(t, 200).decode(t, &made)
 	if made.ID == "" || made.Mode != certsum.FilterInclusion {
@@ -210,27 +244,27 @@ func TestCampaignFilterRoutes(t *testing.T) {
 		Items []certsum.CampaignFilter `json:"items"`
 		Count int                      `json:"count"`
 	}
-	f.do("GET", AdminPrefix+"/campaign-filters?limit=10", f.admin, nil).mustStatus(t, 200).decode(t, &list)
+	f.do("GET", fp("?limit=10"), f.admin, nil).mustStatus(t, 200).decode(t, &list)
 	if list.Count != 1 || list.Items[0].ID != made.ID {
 		t.Errorf("list: %+v", list)
 	}
-	f.do("POST", AdminPrefix+"/campaign-filters/"+made.ID, f.admin, `{"id": "", "name": "renamed", "owner": null,
+	f.do("POST", fp("/"+made.ID), f.admin, `{"id": "", "name": "renamed", "owner": null,
 		"mode": "EXCLUSION", "isSystemFilter": false, "criteriaList": [{"type": "SOURCE", "value": "orders db"}]}`).mustStatus(t, 200)
 	var got certsum.CampaignFilter
-	f.do("GET", AdminPrefix+"/campaign-filters/"+made.ID, f.admin, nil).mustStatus(t, 200).decode(t, &got)
+	f.do("GET", fp("/"+made.ID), f.admin, nil).mustStatus(t, 200).decode(t, &got)
 	if got.Name != "renamed" || got.Mode != certsum.FilterExclusion {
 		t.Errorf("after update: %+v", got)
 	}
-	f.do("POST", AdminPrefix+"/campaign-filters", f.admin, `{"name": "x", "mode": "INCLUSION", "criteriaList": [{"type": "ACCOUNT", "value": "a"}]}`).
+	f.do("POST", fp(""), f.admin, `{"name": "x", "mode": "INCLUSION", "criteriaList": [{"type": "ACCOUNT", "value": "a"}]}`).
 		mustError(t, 400, detailBadContent, "does not evaluate")
-	f.do("POST", AdminPrefix+"/campaign-filters/nope", f.admin, `{"name": "x", "mode": "INCLUSION", "criteriaList": [{"type": "ROLE", "value": "a"}]}`).
-		mustStatus(t, 404)
-	f.do("POST", AdminPrefix+"/campaign-filters/delete", f.admin, `["nope"]`).mustStatus(t, 404)
-	res := f.do("POST", AdminPrefix+"/campaign-filters/delete", f.admin, `["`+made.ID+`"]`)
+	f.do("POST", fp("/nope"), f.admin, `{"name": "x", "mode": "INCLUSION", "criteriaList": [{"type": "ROLE", "value": "a"}]}`).
+		mustError(t, 400, detailReference, "nope")
+	f.do("POST", fp("/delete"), f.admin, `["nope"]`).mustStatus(t, 404)
+	res := f.do("POST", fp("/delete"), f.admin, `["`+made.ID+`"]`)
 	if res.status != http.StatusNoContent {
 		t.Errorf("delete: %d %s", res.status, res.body)
 	}
-	f.do("GET", AdminPrefix+"/campaign-filters/"+made.ID, f.admin, nil).mustStatus(t, 404)
+	f.do("GET", fp("/"+made.ID), f.admin, nil).mustStatus(t, 404)
 }
 
 // multipartBody builds a multipart/form-data body of files (name → content).

@@ -633,7 +633,7 @@ func TestRoutingAndWireRules(t *testing.T) {
 	f := mustFixture(t)
 
 	t.Run("an unknown v2024 path is a 404 in the error format", func(t *testing.T) {
-		f.do("GET", v+"/campaign-filters", f.admin, nil).mustError(t, 404, "404 Not found", "")
+		f.do("GET", v+"/access-profiles", f.admin, nil).mustError(t, 404, "404 Not found", "")
 		f.do("GET", v+"/certifications/"+idCertA+"/nothing", f.admin, nil).mustError(t, 404, "404 Not found", "")
 		f.do("GET", "/elsewhere", "", nil).mustError(t, 404, "404 Not found", "")
 	})

@@ -167,7 +167,7 @@ func TestOversizedBodiesGetAReadable413(t *testing.T) {
 // the reader's own), and validates the answer against the spec.
 func (e *env) send(method, target, token, ct string, body io.Reader, n int64) *response {
 	e.t.Helper()
-	req := httptest.NewRequest(method, target, body)
+	req := httptest.NewRequest(method, inGeneration(testGeneration, target), body)
 	if n >= 0 {
 		req.ContentLength = n
 	}

@@ -56,7 +56,8 @@ func TestCampaignLifecycleThroughTheAPI(t *testing.T) {
 	var created certsum.Campaign
 	res := f.do("POST", v+"/campaigns", f.admin, body).mustStatus(t, http.StatusAccepted)
 	res.decode(t, &created)
-	if created.Status != certsum.StatusPending || created.Description != nil || !strings.Contains(string(res.body), `"description":null`) {
+	wantDesc := `"description":` + nullAs("createCampaign", "description") // v2024's null, as the generation sends it
+	if created.Status != certsum.StatusPending || !strings.Contains(string(res.body), wantDesc) {
 		t.Fatalf("created: %s", res.body)
 	}
 	k := waitCampaign(t, f, created.ID)

@@ -85,68 +85,101 @@ func servedSpecOps(t testing.TB) []specOp {
 }
 
 func TestEveryRouteIsASpecOperationAndEverySpecOperationIsRouted(t *testing.T) {
-	ops := servedSpecOps(t)
-	if len(ops) != 18 {
-		t.Fatalf("the spec has %d operations tagged %v, want 18", len(ops), servedTags)
+	if ops := servedSpecOps(t); len(ops) != 18 {
+		t.Fatalf("the v2024 spec has %d operations tagged %v, want 18", len(ops), servedTags)
 	}
-	type key struct{ method, path string }
-	spec := map[key]specOp{}
-	for _, op := range ops {
-		spec[key{op.method, op.path}] = op
-	}
-	s := &server{}
-	routed := map[key]route{}
-	for _, rt := range s.routes() {
-		k := key{rt.method, rt.pattern}
-		if _, dup := routed[k]; dup {
-			t.Errorf("route %s %s is registered twice", rt.method, rt.pattern)
-		}
-		routed[k] = rt
-		op, ok := spec[k]
-		if !ok {
-			t.Errorf("route %s %s (%s) is not an operation of the spec", rt.method, rt.pattern, rt.op)
-			continue
-		}
-		if op.id != rt.op {
-			t.Errorf("route %s %s is named %s, the spec calls it %s", rt.method, rt.pattern, rt.op, op.id)
-		}
-		if !slices.Equal(op.scopes, rt.scopes) {
-			t.Errorf("%s needs scopes %v, the spec says %v", rt.op, rt.scopes, op.scopes)
-		}
-		// A route that names levels names the spec's; the others admit any user, and their
-		// handlers apply the per-certification rules.
-		if rt.levels != nil && !slices.Equal(op.levels, rt.levels) {
-			t.Errorf("%s needs levels %v, the spec says %v", rt.op, rt.levels, op.levels)
-		}
-	}
-	for k, op := range spec {
-		if _, ok := routed[k]; !ok {
-			t.Errorf("spec operation %s (%s %s) has no route", op.id, k.method, k.path)
-		}
+	routes := (&server{}).routes()
+	for _, sg := range specGens {
+		t.Run(sg.name, func(t *testing.T) {
+			g := generationByName(sg.name)
+			spec := loadGeneration(t, sg)
+			type key struct{ method, path string }
+			routed := map[key]route{}
+			for _, rt := range routes {
+				if _, ok := g.ops[rt.op]; !ok {
+					continue
+				}
+				k := key{rt.method, g.path(rt.pattern)}
+				if _, dup := routed[k]; dup {
+					t.Errorf("route %s %s is registered twice", k.method, k.path)
+				}
+				routed[k] = rt
+				op, ok := spec[rt.op]
+				if !ok {
+					t.Errorf("route %s %s (%s) is not an operation of the spec", k.method, k.path, rt.op)
+					continue
+				}
+				if specPath := g.root + op.path; op.method != rt.method || specPath != k.path && op.path != k.path {
+					t.Errorf("%s is served at %s %s, the spec has it at %s %s", rt.op, k.method, k.path, op.method, op.path)
+				}
+				if scopes := specScopes(op.op); !slices.Equal(scopes, g.ops[rt.op].scopes) {
+					t.Errorf("%s needs scopes %v, the spec says %v", rt.op, g.ops[rt.op].scopes, scopes)
+				}
+				// A route that names levels names the spec's, unless the spec names none
+				// (the campaign filters, which certsum keeps to campaign admins); the other
+				// routes admit any user, and their handlers apply the per-certification rules.
+				var levels []string
+				if raw, ok := op.op.Extensions["x-sailpoint-userLevels"].([]any); ok {
+					for _, l := range raw {
+						levels = append(levels, fmt.Sprint(l))
+					}
+				}
+				if rt.levels != nil && levels != nil && !slices.Equal(levels, rt.levels) {
+					t.Errorf("%s needs levels %v, the spec says %v", rt.op, rt.levels, levels)
+				}
+			}
+			// Every operation of the spec that certsum implements in any generation is routed
+			// in this one.
+			for id, op := range spec {
+				if _, ok := g.ops[id]; !ok {
+					if slices.ContainsFunc(routes, func(rt route) bool { return rt.op == id }) {
+						t.Errorf("spec operation %s (%s %s) is not routed", id, op.method, op.path)
+					}
+				}
+			}
+		})
 	}
 }
 
-// contract validates HTTP exchanges against the spec.
+// contract validates HTTP exchanges against the spec of the generation the request's path
+// belongs to.
 type contract struct {
-	doc *openapi3.T
-	mux *http.ServeMux // pattern lookup only
+	doc    *openapi3.T    // v2024's, for answers no operation describes
+	mux    *http.ServeMux // pattern lookup only
+	routes map[string]contractRoute
 	// synthetic marks a contract fed made-up responses, which prove nothing about coverage.
 	synthetic bool
 }
 
-// validated records, per operationId, the statuses of responses validated against the
-// spec during this test binary's run; TestMain checks that a full run covered each
-// operation's documented answers.
+// contractRoute is what the contract knows of one routed pattern: its generation and the
+// spec operation it serves.
+type contractRoute struct {
+	gen  *generation
+	spec genOp
+}
+
+// validated records, per generation and operationId ("v3 getCampaign"), the statuses of
+// responses validated against the spec during this test binary's run; TestMain checks that
+// a full run covered each operation's documented answers in every generation.
 var validated = struct {
 	sync.Mutex
 	m map[string]map[int]bool
 }{m: map[string]map[int]bool{}}
 
 func newContract(t testing.TB) *contract {
-	c := &contract{doc: mustSpec(t), mux: http.NewServeMux()}
+	c := &contract{doc: mustSpec(t), mux: http.NewServeMux(), routes: map[string]contractRoute{}}
 	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
-	for _, rt := range (&server{}).routes() {
-		c.mux.Handle(rt.method+" "+Prefix+rt.pattern, nop)
+	for _, sg := range specGens {
+		g := generationByName(sg.name)
+		spec := loadGeneration(t, sg)
+		for _, rt := range (&server{}).routes() {
+			if _, ok := g.ops[rt.op]; !ok {
+				continue
+			}
+			pattern := rt.method + " " + g.path(rt.pattern)
+			c.mux.Handle(pattern, nop)
+			c.routes[pattern] = contractRoute{gen: g, spec: spec[rt.op]}
+		}
 	}
 	return c
 }
@@ -165,13 +198,20 @@ func (c *contract) check(t testing.TB, req *http.Request, status int, header htt
 	probe.URL.Path = collapseSlashes(req.URL.Path)
 	probe.URL.RawPath = ""
 	_, pattern := c.mux.Handler(probe)
-	if pattern == "" {
-		// No v2024 operation describes this answer: an unknown path or a wrong method is
-		// still an ErrorResponseDto; the token endpoint and JWKS have their own documents.
-		// A 401 of the administration routes is the bearer check's, the same {"error": …}
-		// document as on every v2024 operation.
-		adminAuth := status == http.StatusUnauthorized && strings.HasPrefix(probe.URL.Path, AdminPrefix+"/")
-		if status >= 400 && !strings.HasPrefix(probe.URL.Path, "/oauth/") && !adminAuth {
+	cr, routed := c.routes[pattern]
+	if !routed {
+		// No operation describes this answer: an unknown path or a wrong method is still an
+		// ErrorResponseDto (the same schema in every generation); the token endpoint and
+		// JWKS have their own documents. A 401 is the bearer check's, which runs before
+		// routing: the same {"error": …} document as on every operation.
+		if status == http.StatusUnauthorized && !strings.HasPrefix(probe.URL.Path, "/oauth/") {
+			var doc map[string]string
+			if json.Unmarshal(body, &doc) != nil || doc["error"] == "" {
+				t.Errorf("%s %s → 401: not the bearer check's {\"error\": …}: %s", req.Method, req.URL, body)
+			}
+			return
+		}
+		if status >= 400 && !strings.HasPrefix(probe.URL.Path, "/oauth/") {
 			c.checkSchema(t, req, status, "ErrorResponseDto", body)
 			var dto errorResponse
 			if json.Unmarshal(body, &dto) != nil || dto.DetailCode == "" || dto.TrackingID == "" || len(dto.Messages) == 0 {
@@ -180,24 +220,19 @@ func (c *contract) check(t testing.TB, req *http.Request, status int, header htt
 		}
 		return
 	}
-	method, path, _ := strings.Cut(pattern, " ")
-	path = strings.TrimPrefix(path, Prefix)
-	item := c.doc.Paths.Find(path)
-	op := item.GetOperation(method)
-	if op == nil {
-		t.Fatalf("pattern %s has no spec operation", pattern)
-	}
+	doc, path, op := cr.spec.doc, cr.spec.path, cr.spec.op
+	item := doc.Paths.Find(path)
 	switch status {
 	case http.StatusServiceUnavailable, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 		// Transport-level answers no operation lists; still an ErrorResponseDto.
 		c.checkSchema(t, req, status, "ErrorResponseDto", body)
 		return
 	}
-	defer c.record(op.OperationID, status)
+	defer c.record(cr.gen.name+" "+routeOp(op.OperationID), status)
 	in := &openapi3filter.RequestValidationInput{
 		Request:    probe,
-		PathParams: pathParams(path, probe.URL.EscapedPath()),
-		Route:      &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
+		PathParams: pathParams(path, strings.TrimPrefix(probe.URL.EscapedPath(), cr.gen.root)),
+		Route:      &routers.Route{Spec: doc, Path: path, PathItem: item, Method: req.Method, Operation: op},
 		Options:    &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
 	}
 	out := &openapi3filter.ResponseValidationInput{
@@ -208,9 +243,13 @@ func (c *contract) check(t testing.TB, req *http.Request, status int, header htt
 	}
 	out.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		t.Errorf("%s %s → %d does not match the spec: %v\nbody: %.2000s", req.Method, req.URL, status, err, body)
+		t.Errorf("%s %s → %d does not match the %s spec: %v\nbody: %.2000s", req.Method, req.URL, status, cr.gen.name, err, body)
 	}
 }
+
+// routeOp is the route table's name of a spec operationId: the service-versioned
+// generation's without its V1.
+func routeOp(id string) string { return strings.TrimSuffix(id, "V1") }
 
 // record notes that a response of the API to op with this status was validated.
 func (c *contract) record(op string, status int) {
@@ -242,10 +281,11 @@ func (c *contract) checkSchema(t testing.TB, req *http.Request, status int, sche
 	}
 }
 
-// pathParams maps the {names} of a spec path to the unescaped elements of a request path.
+// pathParams maps the {names} of a spec path to the unescaped elements of a request path
+// (below the generation's root).
 func pathParams(specPath, escapedPath string) map[string]string {
 	names := strings.Split(specPath, "/")
-	values := strings.Split(strings.TrimPrefix(escapedPath, Prefix), "/")
+	values := strings.Split(escapedPath, "/")
 	params := map[string]string{}
 	for i, n := range names {
 		if strings.HasPrefix(n, "{") && i < len(values) {
@@ -289,32 +329,41 @@ func TestMain(m *testing.M) {
 }
 
 func coverageGaps() []string {
-	doc := mustSpec(nopTB{})
 	validated.Lock()
 	defer validated.Unlock()
 	var gaps []string
-	for _, rt := range (&server{}).routes() {
-		op := doc.Paths.Find(rt.pattern).GetOperation(rt.method)
-		success := 200
-		if op.Responses.Status(200) == nil && op.Responses.Status(202) != nil {
-			success = 202
-		}
-		want := []int{success, 401, 403}
-		if op.Responses.Status(404) != nil {
-			want = append(want, 404)
-		}
-		hasQuery := op.RequestBody != nil
-		for _, p := range op.Parameters {
-			if p.Value != nil && p.Value.In == "query" {
-				hasQuery = true
+	for _, sg := range specGens {
+		g := generationByName(sg.name)
+		spec := loadGeneration(nopTB{}, sg)
+		for _, rt := range (&server{}).routes() {
+			if _, ok := g.ops[rt.op]; !ok {
+				continue
 			}
-		}
-		if hasQuery {
-			want = append(want, 400)
-		}
-		for _, st := range want {
-			if !validated.m[rt.op][st] {
-				gaps = append(gaps, fmt.Sprintf("%s %d", rt.op, st))
+			op := spec[rt.op].op
+			success := 200
+			for _, st := range []int{201, 202, 204} {
+				if op.Responses.Status(200) == nil && op.Responses.Status(st) != nil {
+					success = st
+				}
+			}
+			want := []int{success, 401, 403}
+			if op.Responses.Status(404) != nil {
+				want = append(want, 404)
+			}
+			hasQuery := op.RequestBody != nil
+			for _, p := range op.Parameters {
+				if p.Value != nil && p.Value.In == "query" {
+					hasQuery = true
+				}
+			}
+			if hasQuery {
+				want = append(want, 400)
+			}
+			key := sg.name + " " + rt.op
+			for _, st := range want {
+				if !validated.m[key][st] {
+					gaps = append(gaps, fmt.Sprintf("%s %d", key, st))
+				}
 			}
 		}
 	}

@@ -24,7 +24,8 @@ type Options struct {
 	Store certsum.Store
 	// Auth verifies bearer tokens and serves /oauth/token and the JWKS document. Required.
 	Auth *auth.Service
-	// Limiter limits /v2024 requests per verified client id; nil turns rate limiting off.
+	// Limiter limits API requests per verified client id, one budget across every
+	// generation; nil turns rate limiting off.
 	Limiter ratelimit.Limiter
 	// Logger receives the access log and error reports; nil discards them.
 	Logger *slog.Logger
@@ -50,47 +51,54 @@ type server struct {
 	clock  *clock.Clock
 }
 
-// route is one v2024 operation: method, path pattern below Prefix (in net/http ServeMux
-// syntax, with the spec's parameter names), the spec's operationId, the scopes of which the
-// token needs one, and the handler.
+// route is one operation: method, path pattern below a versioned root such as Prefix (in
+// net/http ServeMux syntax, with the spec's parameter names), the v2024 spec's operationId
+// (without the service-versioned generation's V1 suffix), the user levels of which the
+// caller needs one, and the handler. Which generations serve it, where, and the scopes its
+// token needs there, are each generation's spec's (generation.go).
 type route struct {
 	method  string
 	pattern string
 	op      string
-	scopes  []string
 	levels  []string // user levels of which the caller needs one; nil: any user
 	h       handlerFunc
 }
 
-// routes lists every v2024 operation certsum serves. The contract test cross-checks this
-// table against the spec in both directions.
+// routes lists every operation certsum serves, in any generation. The contract tests
+// cross-check it against every generation's spec in both directions.
 func (s *server) routes() []route {
-	read := []string{certsum.ScopeCampaignRead}
-	manage := []string{certsum.ScopeCampaignManage}
 	return []route{
-		{"GET", "/certifications/{id}/access-summaries/{type}", "getIdentityAccessSummaries", read, nil, s.getAccessSummaries},
-		{"GET", "/certifications/{id}/decision-summary", "getIdentityDecisionSummary", read, nil, s.getDecisionSummary},
-		{"GET", "/certifications/{id}/identity-summaries", "getIdentitySummaries", read, nil, s.getIdentitySummaries},
-		{"GET", "/certifications/{id}/identity-summaries/{identitySummaryId}", "getIdentitySummary", read, nil, s.getIdentitySummary},
-		{"GET", "/certifications", "listIdentityCertifications", read, nil, s.listCertifications},
-		{"GET", "/certifications/{id}", "getIdentityCertification", read, nil, s.getCertification},
-		{"GET", "/certifications/{id}/access-review-items", "listIdentityAccessReviewItems", read, nil, s.listReviewItems},
-		{"POST", "/certifications/{id}/decide", "makeIdentityDecision", manage, nil, s.decide},
-		{"POST", "/certifications/{id}/sign-off", "signOffIdentityCertification", manage, nil, s.signOff},
-		{"POST", "/certifications/{id}/reassign", "reassignIdentityCertifications", manage, nil, s.reassign},
-		{"GET", "/certifications/{id}/reviewers", "listCertificationReviewers", read, nil, s.listReviewers},
-		{"GET", "/certifications/{certificationId}/access-review-items/{itemId}/permissions", "getIdentityCertificationItemPermissions", read, nil, s.listPermissions},
-		{"GET", "/campaigns", "getActiveCampaigns", []string{certsum.ScopeCampaignRead, certsum.ScopeCampaignManage,
-			"idn:campaign-report:read", "idn:campaign-report:manage"}, campaignReaders, s.listCampaigns},
-		{"POST", "/campaigns", "createCampaign", manage, campaignAdmins, s.createCampaign},
-		{"GET", "/campaigns/{id}", "getCampaign", []string{certsum.ScopeCampaignRead, certsum.ScopeCampaignManage}, campaignAdmins, s.getCampaign},
-		{"POST", "/campaigns/{id}/activate", "startCampaign", manage, campaignAdmins, s.startCampaign},
-		{"POST", "/campaigns/{id}/complete", "completeCampaign", manage, campaignAdmins, s.completeCampaign},
-		{"POST", "/campaigns/delete", "deleteCampaigns", manage, campaignAdmins, s.deleteCampaigns},
+		{"GET", "/certifications/{id}/access-summaries/{type}", "getIdentityAccessSummaries", nil, s.getAccessSummaries},
+		{"GET", "/certifications/{id}/decision-summary", "getIdentityDecisionSummary", nil, s.getDecisionSummary},
+		{"GET", "/certifications/{id}/identity-summaries", "getIdentitySummaries", nil, s.getIdentitySummaries},
+		{"GET", "/certifications/{id}/identity-summaries/{identitySummaryId}", "getIdentitySummary", nil, s.getIdentitySummary},
+		{"GET", "/certifications", "listIdentityCertifications", nil, s.listCertifications},
+		{"GET", "/certifications/{id}", "getIdentityCertification", nil, s.getCertification},
+		{"GET", "/certifications/{id}/access-review-items", "listIdentityAccessReviewItems", nil, s.listReviewItems},
+		{"POST", "/certifications/{id}/decide", "makeIdentityDecision", nil, s.decide},
+		{"POST", "/certifications/{id}/sign-off", "signOffIdentityCertification", nil, s.signOff},
+		{"POST", "/certifications/{id}/reassign", "reassignIdentityCertifications", nil, s.reassign},
+		{"GET", "/certifications/{id}/reviewers", "listCertificationReviewers", nil, s.listReviewers},
+		{"GET", "/certifications/{certificationId}/access-review-items/{itemId}/permissions", "getIdentityCertificationItemPermissions", nil, s.listPermissions},
+		{"GET", "/campaigns", "getActiveCampaigns", campaignReaders, s.listCampaigns},
+		{"POST", "/campaigns", "createCampaign", campaignAdmins, s.createCampaign},
+		{"GET", "/campaigns/{id}", "getCampaign", campaignAdmins, s.getCampaign},
+		{"POST", "/campaigns/{id}/activate", "startCampaign", campaignAdmins, s.startCampaign},
+		{"POST", "/campaigns/{id}/complete", "completeCampaign", campaignAdmins, s.completeCampaign},
+		{"POST", "/campaigns/delete", "deleteCampaigns", campaignAdmins, s.deleteCampaigns},
+		// Campaign filters (not in v2024's spec; v3, v2025, v2026 and /campaign-filters/v1
+		// have them). The spec names no user level; certsum keeps them to campaign admins, as on
+		// /certsum/v1/campaign-filters.
+		{"POST", "/campaign-filters", "createCampaignFilter", campaignAdmins, s.createCampaignFilter},
+		{"GET", "/campaign-filters", "listCampaignFilters", campaignAdmins, s.listCampaignFilters},
+		{"GET", "/campaign-filters/{id}", "getCampaignFilterById", campaignAdmins, s.getCampaignFilter},
+		{"POST", "/campaign-filters/{id}", "updateCampaignFilter", campaignAdmins, s.updateCampaignFilter},
+		{"POST", "/campaign-filters/delete", "deleteCampaignFilters", campaignAdmins, s.deleteCampaignFilters},
 	}
 }
 
-// New returns the HTTP handler of certsum's API: /v2024/**, POST /oauth/token and
+// New returns the HTTP handler of certsum's API: every generation's operations (/v2024/**,
+// /v3/**, /v2025/**, /v2026/**, /beta/**, /certifications/v1/**, …), POST /oauth/token and
 // GET /.well-known/jwks.json. Any other path answers 404 in the error format, so the handler
 // can be mounted at "/" beside health probes. It panics when Store or Auth is missing, a
 // programming error at start-up.
@@ -109,31 +117,20 @@ func New(opts Options) http.Handler {
 	ew := &errorWriter{logger: logger}
 	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew, runner: opts.Runner, clock: opts.Clock}
 
-	// /v2024: every operation behind the per-route scope gate; wrong methods get 405 and
-	// unknown paths 404, both in the error format.
+	// Every generation's operations behind the per-route scope gate; wrong methods get 405
+	// and unknown paths 404, both in the error format.
 	api := http.NewServeMux()
-	byPattern := map[string]map[string]http.Handler{}
-	var patterns []string
-	for _, rt := range s.routes() {
-		if byPattern[rt.pattern] == nil {
-			byPattern[rt.pattern] = map[string]http.Handler{}
-			patterns = append(patterns, rt.pattern)
-		}
-		byPattern[rt.pattern][rt.method] = requireAccess(ew, rt.scopes, rt.levels)(ew.adapt(rt.h))
-	}
-	for _, p := range patterns {
-		api.Handle(Prefix+p, methods(ew, byPattern[p]))
-	}
-	api.Handle(Prefix+"/", notFound(ew))
+	roots := s.mountGenerations(api)
 
 	// The chain, composed once, outermost first: request id → access log → panic recovery →
 	// bearer-token verification → rate limit → per-route scope (above). Verification comes
-	// before the rate limit so the limit is keyed by a verified client id (see rateLimitKey).
-	var v2024 http.Handler = api
+	// before the rate limit so the limit is keyed by a verified client id (see rateLimitKey);
+	// one limiter behind every generation makes the limit a client's across generations.
+	var apiChain http.Handler = api
 	if opts.Limiter != nil {
-		v2024 = ratelimit.Middleware(opts.Limiter, rateLimitKey)(v2024)
+		apiChain = ratelimit.Middleware(opts.Limiter, rateLimitKey)(apiChain)
 	}
-	v2024 = opts.Auth.Authenticate(v2024)
+	apiChain = opts.Auth.Authenticate(apiChain)
 
 	// /certsum/v1: certsum's administration routes, behind the same verification and rate
 	// limit, each gated by user level.
@@ -144,7 +141,9 @@ func New(opts Options) http.Handler {
 	admin = opts.Auth.Authenticate(admin)
 
 	root := http.NewServeMux()
-	root.Handle(Prefix+"/", v2024)
+	for _, r := range roots {
+		root.Handle(r, apiChain)
+	}
 	root.Handle(AdminPrefix+"/", admin)
 	// The token endpoint answers in RFC 6749 form, methods included, and limits token
 	// requests per client id itself; the JWKS document is public.

@@ -2,16 +2,18 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/certsum/certsum/internal/auth"
 	"github.com/certsum/certsum/internal/ratelimit"
 )
 
-// apiVersion is the API version the rate limit is counted per (docs/api.md).
-const apiVersion = "v2024"
-
-// rateLimitKey keys the v2024 rate limit by the verified client id and the API version, as
-// SailPoint counts it (100 requests per client id per API version per 10 s by default).
+// rateLimitKey keys the rate limit by the verified client id and the API version of the
+// path, as SailPoint counts it: 100 requests per client id per API version per 10 s by
+// default, each version counted separately (docs/api.md). A generation is a version: a
+// client calling /v3 and /v2024 has a budget on each; the service-versioned paths
+// (/certifications/v1, /campaigns/v1, …) are version v1 together, and certsum's own
+// /certsum/v1 routes another.
 //
 // The limiter runs after bearer-token verification on purpose: only a verified token says
 // who the client is. Keying by a client id read from an unverified token would let anyone
@@ -23,5 +25,23 @@ func rateLimitKey(r *http.Request) string {
 	if !ok || p.ClientID == "" {
 		return "" // not limited; unreachable behind Authenticate
 	}
-	return ratelimit.Key(apiVersion, p.ClientID)
+	return ratelimit.Key(apiVersion(r.URL.Path), p.ClientID)
+}
+
+// apiVersion is the API version a path belongs to, for the rate limit: its generation's
+// name, "certsum" for the administration routes.
+func apiVersion(path string) string {
+	first, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if first == "certsum" {
+		return "certsum"
+	}
+	for i := range generations {
+		if g := &generations[i]; g.root != "" && g.root == "/"+first {
+			return g.name
+		}
+	}
+	if second, _, _ := strings.Cut(rest, "/"); second == "v1" {
+		return "v1"
+	}
+	return "other"
 }

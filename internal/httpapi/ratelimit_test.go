@@ -42,7 +42,32 @@ func TestRateLimitIsKeyedByTheVerifiedClientAndAPIVersion(t *testing.T) {
 	}
 	req := httptest.NewRequest("GET", "/", nil)
 	req = req.WithContext(auth.WithPrincipal(req.Context(), &auth.Principal{ClientID: "a"}))
-	if got := rateLimitKey(req); !strings.Contains(got, "a") || !strings.Contains(got, "v2024") {
-		t.Errorf("key = %q, want client id and API version", got)
+	if got := rateLimitKey(req); !strings.Contains(got, "a") {
+		t.Errorf("key = %q, want the client id", got)
+	}
+}
+
+func TestEachGenerationIsItsOwnRateLimitVersion(t *testing.T) {
+	keys := map[string]string{}
+	for path, want := range map[string]string{
+		"/v2024/certifications":                 "v2024",
+		"/v3/certifications/x/decision-summary": "v3",
+		"/v2025/campaigns":                      "v2025",
+		"/v2026/campaigns/x":                    "v2026",
+		"/beta/campaigns":                       "beta",
+		"/certifications/v1/x/decision-summary": "v1",
+		"/campaigns/v1":                         "v1",
+		"/campaign-filters/v1/x":                "v1",
+		"/certsum/v1/evidence":                  "certsum",
+	} {
+		if got := apiVersion(path); got != want {
+			t.Errorf("apiVersion(%s) = %q, want %q", path, got, want)
+		}
+		req := httptest.NewRequest("GET", path, nil)
+		req = req.WithContext(auth.WithPrincipal(req.Context(), &auth.Principal{ClientID: "a"}))
+		keys[rateLimitKey(req)] = want
+	}
+	if len(keys) != 7 {
+		t.Errorf("%d distinct keys for 7 versions: %v", len(keys), keys)
 	}
 }
