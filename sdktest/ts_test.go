@@ -140,6 +140,30 @@ func TestTypeScriptSDKRunsACampaign(t *testing.T) {
 	}
 }
 
+// TestTypeScriptSDKEveryGeneration runs ts/generations.test.mjs: the same review through
+// the TypeScript SDK's v3 and beta clients, against certsum over an imported inventory.
+func TestTypeScriptSDKEveryGeneration(t *testing.T) {
+	node := mustNode(t)
+	s := mustStartImported(t, backends["sqlite"](t))
+	ada, grace := s.reviewer(t, "ada"), s.reviewer(t, "grace")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "generations.test.mjs")
+	cmd.Dir = "ts"
+	cmd.Env = append(os.Environ(), "CERTSUM_BASE_URL="+s.URL,
+		"CERTSUM_ADMIN_ID="+s.Admin.Client.ID, "CERTSUM_ADMIN_SECRET="+s.Admin.Secret,
+		"CERTSUM_ADA_ID="+ada.Client.ID, "CERTSUM_ADA_SECRET="+ada.Secret,
+		"CERTSUM_GRACE_ID="+grace.Client.ID, "CERTSUM_GRACE_SECRET="+grace.Secret)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node --test generations.test.mjs: %v\n%s", err, out)
+	}
+	t.Logf("node --test generations.test.mjs:\n%s", out)
+	if drifts, err := s.Store.Verify(context.Background(), false); err != nil || len(drifts) != 0 {
+		t.Errorf("verify after the reviews: %v %+v", err, drifts)
+	}
+}
+
 // mustNode returns node's path when the TypeScript SDK is installed in ts/, and skips the
 // test otherwise, unless CERTSUM_SDKTEST_TS=1 (set by CI after npm ci) makes that a failure.
 func mustNode(t *testing.T) string {
