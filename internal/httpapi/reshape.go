@@ -39,6 +39,10 @@ type fieldRule struct {
 type ruleNode struct {
 	action fieldAction
 	kids   map[string]*ruleNode
+	// needles, at the root, are the texts without which no rule applies: `"email":null` for
+	// a rule on nulls, `"filter":` for a drop. An answer holding none of them (most, as
+	// encoding/json writes no space) is sent as it is, without a walk.
+	needles [][]byte
 }
 
 // ruleTree builds the tree of rules; nil for none.
@@ -61,8 +65,24 @@ func ruleTree(rules []fieldRule) *ruleNode {
 			n = k
 		}
 		n.action = r.action
+		segs := splitRulePath(r.path)
+		needle := `"` + segs[len(segs)-1] + `":`
+		if r.action != drop {
+			needle += "null"
+		}
+		root.needles = append(root.needles, []byte(needle))
 	}
 	return root
+}
+
+// mayApply reports whether any rule may apply to src.
+func (n *ruleNode) mayApply(src []byte) bool {
+	for _, nd := range n.needles {
+		if bytes.Contains(src, nd) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitRulePath splits "[].owner.email" into "[]", "owner", "email".
@@ -125,6 +145,9 @@ func (rw *reshapeWriter) WriteHeader(status int) {
 	if status >= 200 && status < 300 && status != http.StatusNoContent &&
 		rw.Header().Get("Content-Type") == "application/json" {
 		rw.holding = true
+		if n, err := strconv.Atoi(rw.Header().Get("Content-Length")); err == nil && n > 0 {
+			rw.body.Grow(n)
+		}
 		return
 	}
 	rw.ResponseWriter.WriteHeader(status)
@@ -146,8 +169,13 @@ func (rw *reshapeWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter
 var errBadJSON = errors.New("reshape: malformed JSON")
 
 // rewriteJSON appends src, rewritten by the rules, to dst. It copies every byte no rule
-// touches, so the rewritten answer keeps v2024's field order and encoding.
+// touches, so the rewritten answer keeps v2024's field order and encoding. src is what
+// encoding/json wrote: compact, keys unescaped where they are ASCII; an answer that holds
+// none of the rules' needles is copied as it is.
 func rewriteJSON(dst, src []byte, rules *ruleNode) ([]byte, error) {
+	if rules != nil && rules.needles != nil && !rules.mayApply(src) {
+		return append(dst, src...), nil
+	}
 	w := jsonWalker{src: src, dst: dst}
 	w.space()
 	if err := w.value(rules); err != nil {
@@ -226,7 +254,7 @@ func (w *jsonWalker) object(n *ruleNode) error {
 		if err != nil {
 			return err
 		}
-		key, err := unquoteKey(w.src[keyStart:keyEnd])
+		kid, err := n.kid(w.src[keyStart:keyEnd])
 		if err != nil {
 			return err
 		}
@@ -237,7 +265,6 @@ func (w *jsonWalker) object(n *ruleNode) error {
 		}
 		w.i++
 		w.space()
-		kid := n.kids[key]
 		valStart := w.i
 		valEnd, err := w.skip()
 		if err != nil {
@@ -337,25 +364,33 @@ func (w *jsonWalker) skipString() (int, error) {
 	if w.i >= len(w.src) || w.src[w.i] != '"' {
 		return 0, errBadJSON
 	}
-	for j := w.i + 1; j < len(w.src); j++ {
-		switch w.src[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
+	for j := w.i + 1; ; {
+		k := bytes.IndexByte(w.src[j:], '"')
+		if k < 0 {
+			return 0, errBadJSON
 		}
+		end := j + k
+		// The quote ends the string unless an odd run of backslashes escapes it.
+		bs := 0
+		for p := end - 1; p > w.i && w.src[p] == '\\'; p-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return end + 1, nil
+		}
+		j = end + 1
 	}
-	return 0, errBadJSON
 }
 
-// unquoteKey returns an object key's text; a key without escapes needs no decoding.
-func unquoteKey(q []byte) (string, error) {
+// kid returns the rules below the object key q (quoted, as in the JSON); a key without
+// escapes is looked up without decoding (and without allocating).
+func (n *ruleNode) kid(q []byte) (*ruleNode, error) {
 	if bytes.IndexByte(q, '\\') < 0 {
-		return string(q[1 : len(q)-1]), nil
+		return n.kids[string(q[1:len(q)-1])], nil
 	}
 	var s string
 	if err := json.Unmarshal(q, &s); err != nil {
-		return "", errBadJSON
+		return nil, errBadJSON
 	}
-	return s, nil
+	return n.kids[s], nil
 }
