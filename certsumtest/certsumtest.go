@@ -70,8 +70,8 @@ func (c Credentials) Env(srv *Server) []string {
 
 // Server is a running certsum.
 type Server struct {
-	// URL is the base URL, as SAIL_BASE_URL (the API is at URL/v2024/…, the dashboard at
-	// URL/ui/).
+	// URL is the base URL, as SAIL_BASE_URL: every SDK generation adds its own path (the
+	// API is at URL/v2024/…, URL/v3/…, URL/certifications/v1/…; the dashboard at URL/ui/).
 	URL string
 	// Admin is an ORG_ADMIN client of certsum's built-in administrator.
 	Admin Credentials

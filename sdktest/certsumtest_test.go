@@ -62,4 +62,17 @@ func TestCertsumtestDrivesTheGoSDK(t *testing.T) {
 	if int(sum.GetEntitlementDecisionsTotal()) != want.EntitlementDecisionsTotal || int(sum.GetRoleDecisionsMade()) != want.RoleDecisionsMade {
 		t.Errorf("the SDK's decision summary %+v; the store says %+v", sum, want)
 	}
+
+	// The same credentials serve every generation's package.
+	sum3, resp, err := reviewer.V3.CertificationSummariesAPI.GetIdentityDecisionSummary(ctx, cert.ID).Execute()
+	mustOK(t, "v3 getIdentityDecisionSummary", resp, err)
+	sum2026, resp, err := reviewer.V2026.CertificationSummariesAPI.GetIdentityDecisionSummary(ctx, cert.ID).Execute()
+	mustOK(t, "v2026 getIdentityDecisionSummary", resp, err)
+	mustAgree(t, "v3 decision summary", sum3, *want)
+	mustAgree(t, "v2026 decision summary", sum2026, *want)
+	betaCampaigns, resp, err := admin.Beta.CertificationCampaignsAPI.GetActiveCampaigns(ctx).Execute()
+	mustOK(t, "beta getActiveCampaigns", resp, err)
+	if len(betaCampaigns) != len(campaigns) {
+		t.Errorf("beta lists %d campaigns, v2024 %d", len(betaCampaigns), len(campaigns))
+	}
 }
