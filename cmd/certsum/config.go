@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/certsum/certsum/internal/store/sqlstore"
 )
 
 // Config is the whole configuration of `certsum serve`. Defaults come from defaultConfig,
@@ -44,8 +46,18 @@ type Config struct {
 	// SecureCookies marks the dashboard's session cookie Secure for requests that reach
 	// certsum without TLS (behind a proxy that terminates it).
 	SecureCookies bool
+	// MetricsAddr, when set, serves /metrics there without a token (for Prometheus on a
+	// private network); /metrics on Addr always needs an ORG_ADMIN token. NoMetrics turns
+	// the collection off (to measure its cost).
+	MetricsAddr string
+	NoMetrics   bool
+	// VerifyEvery, when positive, recounts every maintained counter this often and reports
+	// the drift as certsum_verify_drift.
+	VerifyEvery time.Duration
 	// Now, when set, is the clock of the store (not a setting: serve sets it).
 	Now func() time.Time
+	// ObserveTx, when set, sees the store's transactions (not a setting: serve sets it).
+	ObserveTx sqlstore.TxObserver
 }
 
 // defaultIssuer is the JWT issuer when --issuer is not set.
@@ -146,6 +158,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--demo-identities must be at least 10")
 	case c.CacheSize < 0:
 		return fmt.Errorf("--cache-size must not be negative")
+	case c.VerifyEvery < 0 || c.VerifyEvery > 0 && c.VerifyEvery < time.Minute:
+		return fmt.Errorf("--verify-every must be 0 (off) or at least 1m, not %s", c.VerifyEvery)
+	case c.NoMetrics && c.MetricsAddr != "":
+		return fmt.Errorf("--metrics-addr needs the metrics; drop --no-metrics")
 	}
 	if c.DebugAddr != "" {
 		if err := checkLoopback(c.DebugAddr); err != nil {
@@ -187,6 +203,12 @@ func (c Config) String() string {
 		c.Addr, redactURL(c.Database), c.Demo, c.RateLimit, redactURL(c.RedisURL), c.TokenTTL, c.CacheSize, c.KeyFile)
 	if c.DebugAddr != "" {
 		s += " debug-addr=" + c.DebugAddr
+	}
+	if c.MetricsAddr != "" {
+		s += " metrics-addr=" + c.MetricsAddr
+	}
+	if c.VerifyEvery > 0 {
+		s += " verify-every=" + c.VerifyEvery.String()
 	}
 	return s
 }

@@ -20,8 +20,10 @@ import (
 	certsumclock "github.com/certsum/certsum/internal/clock"
 	"github.com/certsum/certsum/internal/httpapi"
 	"github.com/certsum/certsum/internal/lifecycle"
+	"github.com/certsum/certsum/internal/metrics"
 	"github.com/certsum/certsum/internal/ratelimit"
 	"github.com/certsum/certsum/internal/readmodel"
+	"github.com/certsum/certsum/internal/store/sqlstore"
 	"github.com/certsum/certsum/internal/ui"
 )
 
@@ -61,6 +63,9 @@ func newServeCmd() *cobra.Command {
 	f.DurationVar(&cfg.ClockOffset, "clock-offset", cfg.ClockOffset, "run certsum's clock this far from the wall clock (deadlines, tokens, records), e.g. 72h")
 	f.BoolVar(&cfg.SecureCookies, "secure-cookies", cfg.SecureCookies, "mark the dashboard's session cookie Secure although requests arrive without TLS (behind a TLS-terminating proxy)")
 	f.BoolVar(&cfg.TestClock, "test-clock", cfg.TestClock, "let an ORG_ADMIN move the clock forward while the server runs (POST /certsum/v1/clock); for tests only")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "address that serves Prometheus metrics at /metrics without a token (off when empty; /metrics on --addr needs an ORG_ADMIN token)")
+	f.BoolVar(&cfg.NoMetrics, "no-metrics", cfg.NoMetrics, "collect no metrics (to measure their cost)")
+	f.DurationVar(&cfg.VerifyEvery, "verify-every", cfg.VerifyEvery, "recount every maintained counter this often and report the drift as certsum_verify_drift (0 = off; at least 1m)")
 	f.DurationVar(&cfg.DeadlineEvery, "deadline-every", cfg.DeadlineEvery, "how often campaigns past their deadline are completed (default 30s)")
 	return cmd
 }
@@ -73,12 +78,15 @@ type Main struct {
 	Ready func(addr string)
 	// DebugReady, when set, is called with the profiler's bound address (--debug-addr).
 	DebugReady func(addr string)
+	// MetricsReady, when set, is called with the metrics listener's address (--metrics-addr).
+	MetricsReady func(addr string)
 
-	stdout io.Writer
-	clock  *certsumclock.Clock
-	store  certsum.Store
-	auth   *auth.Service
-	server *http.Server
+	stdout  io.Writer
+	clock   *certsumclock.Clock
+	metrics *metrics.Metrics // nil with --no-metrics
+	store   certsum.Store
+	auth    *auth.Service
+	server  *http.Server
 	// demoFilled is set when this run filled the database with the demo dataset.
 	demoFilled bool
 }
@@ -104,6 +112,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Logger.Info("starting certsum", "config", m.Config.String())
+	if !m.Config.NoMetrics {
+		m.metrics = metrics.New()
+		m.Config.ObserveTx = m.metrics.ObserveTx
+	}
 	st, err := openStore(ctx, m.Config, m.Logger)
 	if err != nil {
 		return err
@@ -148,6 +160,17 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		defer stopDebug()
 	}
+	if m.Config.MetricsAddr != "" {
+		stopMetrics, err := m.serveMetrics()
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
+	if m.Config.VerifyEvery > 0 {
+		go m.verifyEvery(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(ln) }()
 	select {
@@ -165,6 +188,53 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics on --metrics-addr, on a listener of its own and without a
+// token: the address is meant for Prometheus on a private network.
+func (m *Main) serveMetrics() (stop func(), err error) {
+	ln, err := net.Listen("tcp", m.Config.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on --metrics-addr %s: %w", m.Config.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	m.Logger.Info("serving metrics", "addr", ln.Addr().String())
+	if m.MetricsReady != nil {
+		m.MetricsReady(ln.Addr().String())
+	}
+	return func() { _ = srv.Close() }, nil
+}
+
+// verifyEvery recounts every maintained counter each --verify-every, reporting the drift it
+// finds (certsum_verify_drift) and logging it; it repairs nothing (certsum verify --fix does).
+func (m *Main) verifyEvery(ctx context.Context) {
+	t := time.NewTicker(m.Config.VerifyEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		drifts, err := m.store.Verify(ctx, false)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err != nil:
+			m.Logger.Error("periodic verify failed", "err", err)
+		case len(drifts) > 0:
+			m.Logger.Error("periodic verify found drift; run certsum verify --fix", "drifts", len(drifts), "first", drifts[0])
+		default:
+			m.Logger.Debug("periodic verify clean")
+		}
+		if m.metrics != nil {
+			m.metrics.ObserveVerify(drifts, err, time.Now())
+		}
+	}
 }
 
 // serveDebug serves Go's profiler on the loopback address --debug-addr, on a mux of its own
@@ -241,6 +311,12 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 		}
 		context.AfterFunc(ctx, func() { _ = rm.Close() })
 		store = rm
+		if m.metrics != nil {
+			m.metrics.WatchReadModel(rm)
+		}
+	}
+	if p, ok := m.store.(sqlstore.PoolReporter); ok && m.metrics != nil {
+		m.metrics.WatchPool(p)
 	}
 	// Created campaigns are generated in the background; those a stopped server left
 	// PENDING are generated again (their interrupted generation kept nothing).
@@ -250,13 +326,20 @@ func (m *Main) buildHandler(ctx context.Context) (http.Handler, error) {
 	if err := runner.Resume(ctx); err != nil {
 		return nil, err
 	}
-	dashboard, err := ui.New(ui.Options{Store: store, Auth: svc, Now: m.clock.Now, Logger: m.Logger,
-		SecureCookies: m.Config.SecureCookies})
+	uiOpts := ui.Options{Store: store, Auth: svc, Now: m.clock.Now, Logger: m.Logger, SecureCookies: m.Config.SecureCookies}
+	apiOpts := httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger, Runner: runner,
+		Now: m.clock.Now, Clock: m.clock}
+	if m.metrics != nil {
+		uiOpts.Decided = m.metrics.ObserveDecisions
+		apiOpts.Observer = m.metrics
+		apiOpts.Metrics = m.metrics.Handler()
+	}
+	dashboard, err := ui.New(uiOpts)
 	if err != nil {
 		return nil, err
 	}
-	api := httpapi.New(httpapi.Options{Store: store, Auth: svc, Limiter: limiter, Logger: m.Logger, Runner: runner,
-		Now: m.clock.Now, Clock: m.clock, UI: dashboard})
+	apiOpts.UI = dashboard
+	api := httpapi.New(apiOpts)
 
 	probes := http.NewServeMux()
 	probes.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

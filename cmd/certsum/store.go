@@ -16,13 +16,14 @@ import (
 func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (certsum.Store, error) {
 	dsn := cfg.Database
 	if isPostgresURL(dsn) {
-		st, err := postgres.Open(ctx, dsn, postgres.Options{Logger: logger, Now: cfg.Now})
+		st, err := postgres.Open(ctx, dsn, postgres.Options{Logger: logger, Now: cfg.Now, ObserveTx: cfg.ObserveTx})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL database %s: %w", redactURL(dsn), err)
 		}
 		return st, nil
 	}
-	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger, AllowSharedFile: cfg.AllowSharedDBFile, Now: cfg.Now})
+	st, err := sqlite.Open(ctx, dsn, sqlite.Options{Logger: logger, AllowSharedFile: cfg.AllowSharedDBFile, Now: cfg.Now,
+		ObserveTx: cfg.ObserveTx})
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
 	}

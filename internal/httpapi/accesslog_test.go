@@ -6,13 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
 func TestAccessLogWritesOneLinePerRequest(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	h := requestID(accessLog(logger)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := requestID(accessLog(logger, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noteClient(r.Context(), "client-7")
 		w.WriteHeader(http.StatusTeapot)
 		_, _ = w.Write([]byte("12345"))
@@ -42,7 +43,7 @@ func TestAccessLogWritesOneLinePerRequest(t *testing.T) {
 
 func TestAccessLogRecordsAnImplicit200(t *testing.T) {
 	var logs bytes.Buffer
-	h := accessLog(slog.New(slog.NewJSONHandler(&logs, nil)))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := accessLog(slog.New(slog.NewJSONHandler(&logs, nil)), nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 	var line map[string]any
 	_ = json.Unmarshal(logs.Bytes(), &line)
@@ -51,5 +52,31 @@ func TestAccessLogRecordsAnImplicit200(t *testing.T) {
 	}
 	if _, ok := line["clientId"]; ok {
 		t.Error("clientId logged for an anonymous request")
+	}
+}
+
+// The access line of a request names the route pattern that matched and, for an error
+// answer, the tracking id its body carries, so that a client's report leads to the line.
+func TestAccessLogCarriesTheRouteAndTheTrackingID(t *testing.T) {
+	f := mustFixture(t)
+	res := f.do("GET", "/v3/certifications/"+idCertA+"/identity-summaries/nope", f.mia, nil).mustStatus(t, 404)
+	dto := res.dto(t)
+	var line string
+	for _, l := range strings.Split(f.logs.String(), "\n") {
+		if strings.Contains(l, `msg="http request"`) && strings.Contains(l, "trackingId="+dto.TrackingID) {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no access line with the tracking id %s:\n%s", dto.TrackingID, f.logs.String())
+	}
+	for _, want := range []string{"route=/v3/certifications/{id}/identity-summaries/{identitySummaryId}", "status=404", "clientId="} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the access line lacks %s: %s", want, line)
+		}
+	}
+	f.do("GET", certPath(idCertA, "/decision-summary"), f.mia, nil).mustStatus(t, 200)
+	if !strings.Contains(f.logs.String(), "route=/v2024/certifications/{id}/decision-summary status=200") {
+		t.Errorf("no access line of the decision summary with its route:\n%s", f.logs.String())
 	}
 }

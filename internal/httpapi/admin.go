@@ -71,7 +71,7 @@ func (s *server) adminMux() http.Handler {
 		byPattern[rt.pattern][rt.method] = requireAccess(s.ew, nil, rt.levels)(s.ew.adapt(rt.h))
 	}
 	for _, p := range patterns {
-		mux.Handle(AdminPrefix+p, methods(s.ew, byPattern[p]))
+		mux.Handle(AdminPrefix+p, routed(AdminPrefix+p, methods(s.ew, byPattern[p])))
 	}
 	mux.Handle(AdminPrefix+"/", notFound(s.ew))
 	return mux

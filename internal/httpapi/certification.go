@@ -178,6 +178,9 @@ func (s *server) decide(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return asContent(err)
 	}
+	if s.obs != nil {
+		s.obs.ObserveDecisions(decisions)
+	}
 	return writeJSON(w, http.StatusOK, c, -1)
 }
 

@@ -135,6 +135,7 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	body := errorResponse{DetailCode: detail, TrackingID: certsum.NewID(), Causes: []certsum.ErrorMessage{}}
+	noteTracking(r.Context(), body.TrackingID)
 	attrs := []any{"trackingId", body.TrackingID, "requestId", requestIDFrom(r.Context()),
 		"method", r.Method, "path", r.URL.Path, "status", code, "err", err.Error()}
 	switch {
@@ -168,6 +169,7 @@ func (ew *errorWriter) write(w http.ResponseWriter, r *http.Request, err error) 
 func (ew *errorWriter) writeDTO(w http.ResponseWriter, r *http.Request, code int, detail, text string) {
 	body := errorResponse{DetailCode: detail, TrackingID: certsum.NewID(),
 		Messages: []certsum.ErrorMessage{message(text)}, Causes: []certsum.ErrorMessage{}}
+	noteTracking(r.Context(), body.TrackingID)
 	ew.logger.Debug("request rejected", "trackingId", body.TrackingID, "requestId", requestIDFrom(r.Context()),
 		"method", r.Method, "path", r.URL.Path, "status", code)
 	_ = writeJSON(w, code, body, -1)

@@ -103,7 +103,7 @@ func (s *server) mountGenerations(mux *http.ServeMux) []string {
 			byPattern[p][rt.method] = h
 		}
 		for _, p := range patterns {
-			mux.Handle(p, methods(s.ew, byPattern[p]))
+			mux.Handle(p, routed(p, methods(s.ew, byPattern[p])))
 		}
 		for _, root := range g.roots(routes) {
 			if byPattern[root] == nil {

@@ -38,6 +38,17 @@ type Options struct {
 	Clock *clock.Clock
 	// UI, when set, serves the dashboard at /ui/ (internal/ui), and / leads to it.
 	UI http.Handler
+	// Observer, when set, sees every answered request and every decision made through the
+	// API (internal/metrics).
+	Observer Observer
+	// Metrics, when set, is served at /metrics to ORG_ADMIN tokens.
+	Metrics http.Handler
+}
+
+// Observer is what internal/metrics learns from the API.
+type Observer interface {
+	RequestObserver
+	ObserveDecisions(ds []certsum.ReviewDecision)
 }
 
 // server holds what the handlers share.
@@ -49,6 +60,7 @@ type server struct {
 	ew     *errorWriter
 	runner *lifecycle.Runner
 	clock  *clock.Clock
+	obs    Observer
 }
 
 // route is one operation: method, path pattern below a versioned root such as Prefix (in
@@ -115,7 +127,8 @@ func New(opts Options) http.Handler {
 		now = time.Now
 	}
 	ew := &errorWriter{logger: logger}
-	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew, runner: opts.Runner, clock: opts.Clock}
+	s := &server{store: opts.Store, reader: readerOf(opts.Store), now: now, logger: logger, ew: ew, runner: opts.Runner,
+		clock: opts.Clock, obs: opts.Observer}
 
 	// Every generation's operations behind the per-route scope gate; wrong methods get 405
 	// and unknown paths 404, both in the error format.
@@ -147,11 +160,16 @@ func New(opts Options) http.Handler {
 	root.Handle(AdminPrefix+"/", admin)
 	// The token endpoint answers in RFC 6749 form, methods included, and limits token
 	// requests per client id itself; the JWKS document is public.
-	root.Handle("/oauth/token", opts.Auth.TokenHandler())
-	root.Handle("/.well-known/jwks.json", opts.Auth.JWKSHandler())
+	root.Handle("/oauth/token", routed("/oauth/token", opts.Auth.TokenHandler()))
+	root.Handle("/.well-known/jwks.json", routed("/.well-known/jwks.json", opts.Auth.JWKSHandler()))
 	root.Handle("/", notFound(ew))
+	if opts.Metrics != nil {
+		// Prometheus's own format; the bearer check and ORG_ADMIN gate are the API's.
+		gate := requireAccess(ew, nil, []string{certsum.LevelOrgAdmin})
+		root.Handle("/metrics", routed("/metrics", opts.Auth.Authenticate(gate(opts.Metrics))))
+	}
 	if opts.UI != nil {
-		root.Handle("/ui/", opts.UI)
+		root.Handle("/ui/", routed("/ui/", opts.UI))
 		root.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/ui/", http.StatusSeeOther)
 		})
@@ -160,7 +178,7 @@ func New(opts Options) http.Handler {
 	mw := []func(http.Handler) http.Handler{
 		cleanPath(ew),
 		requestID,
-		accessLog(logger),
+		accessLog(logger, opts.Observer),
 		recovery(ew),
 		limitBody(ew),
 		strictQuery(ew),

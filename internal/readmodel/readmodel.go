@@ -120,6 +120,7 @@ func (m *Model) Close() error {
 
 // Stats counts what the model did, for tests and logs.
 type Stats struct {
+	Hits        atomic.Int64 // reads answered by a current model
 	Builds      atomic.Int64 // certification models built
 	Evictions   atomic.Int64 // models evicted for the budget
 	Fallbacks   atomic.Int64 // reads answered by the store because no current model was ready
@@ -379,6 +380,7 @@ func (m *Model) acquire(ctx context.Context, certID string, needItems bool) (*ce
 		cm := e.cm
 		if cm != nil && (!needItems || cm.items != nil) {
 			if e.fresh(mk, mkOK) {
+				m.stats.Hits.Add(1)
 				return cm, m.releaser(e, cm), nil
 			}
 			if idle := e.writing(); idle != nil && mkOK {
@@ -403,6 +405,7 @@ func (m *Model) acquire(ctx context.Context, certID string, needItems bool) (*ce
 			}
 			if v == cm.version {
 				e.stampIf(mk, mkOK)
+				m.stats.Hits.Add(1)
 				return cm, m.releaser(e, cm), nil
 			}
 			e.mu.RUnlock()

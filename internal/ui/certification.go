@@ -410,6 +410,9 @@ func (h *handler) decide(w http.ResponseWriter, r *http.Request, v *viewer) {
 		h.fail(w, r, v, err)
 		return
 	}
+	if h.o.Decided != nil {
+		h.o.Decided(ds)
+	}
 	http.Redirect(w, r, back+"?notice=decided", http.StatusSeeOther)
 }
 

@@ -39,6 +39,8 @@ type Options struct {
 	SecureCookies bool
 	// IdleTimeout ends a session left unused this long (30 minutes when zero).
 	IdleTimeout time.Duration
+	// Decided, when set, sees the decisions made on the dashboard (internal/metrics).
+	Decided func(ds []certsum.ReviewDecision)
 }
 
 // Paths and cookies.

@@ -36,6 +36,8 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives migration, load and retry messages; discarded when nil.
 	Logger *slog.Logger
+	// ObserveTx, when set, sees every transaction (internal/metrics).
+	ObserveTx sqlstore.TxObserver
 }
 
 // Store is a certsum.Store on one PostgreSQL database (or one schema of it). It is safe for
@@ -46,6 +48,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	now    func() time.Time
 	log    *slog.Logger
+	obs    sqlstore.TxObserver
 	schema string // the schema= parameter, "" when the DSN did not set one
 }
 
@@ -61,7 +64,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{now: opts.Now, log: opts.Logger, schema: schema}
+	s := &Store{now: opts.Now, log: opts.Logger, schema: schema, obs: opts.ObserveTx}
 	s.core = core{B: backend{s: s}, W: writesIn}
 	if s.now == nil {
 		s.now = time.Now
@@ -181,7 +184,8 @@ func (s *Store) inReadTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return translate(s.runTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn))
 }
 
-func (s *Store) runTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) error {
+func (s *Store) runTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx) error) (err error) {
+	defer func(start time.Time) { s.obs.Observe(opts.AccessMode != pgx.ReadOnly, start, translate(err)) }(time.Now())
 	tx, err := s.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return err
@@ -192,6 +196,13 @@ func (s *Store) runTx(ctx context.Context, opts pgx.TxOptions, fn func(tx pgx.Tx
 		return err
 	}
 	return tx.Commit(ctx)
+}
+
+// PoolStats reports the connection pool.
+func (s *Store) PoolStats() sqlstore.PoolStats {
+	st := s.pool.Stat()
+	return sqlstore.PoolStats{Open: int(st.TotalConns()), InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()),
+		Max: int(st.MaxConns()), Waits: st.EmptyAcquireCount(), WaitTime: st.EmptyAcquireWaitTime()}
 }
 
 // SQLSTATE codes certsum reacts to.

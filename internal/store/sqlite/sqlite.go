@@ -45,6 +45,8 @@ type Options struct {
 	// than its owner may read or write. By default Open refuses it: the file holds every
 	// decision and the hashes of every client secret.
 	AllowSharedFile bool
+	// ObserveTx, when set, sees every transaction (internal/metrics).
+	ObserveTx sqlstore.TxObserver
 }
 
 // Store is a certsum.Store on one SQLite file. It is safe for concurrent use.
@@ -55,6 +57,7 @@ type Store struct {
 	write *sql.DB // exactly one connection; every transaction begins IMMEDIATE
 	now   func() time.Time
 	log   *slog.Logger
+	obs   sqlstore.TxObserver
 
 	// The background checkpointer (checkpoint.go); nil for an in-memory database.
 	ckpt    *sql.DB
@@ -94,7 +97,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	s := &Store{now: opts.Now, log: opts.Logger}
+	s := &Store{now: opts.Now, log: opts.Logger, obs: opts.ObserveTx}
 	s.core = core{B: backend{s: s}, W: writesIn}
 	if s.now == nil {
 		s.now = time.Now
@@ -244,6 +247,7 @@ func (r *shmRegistry) release(path string) error {
 // Bulk loads pass a connSetup: PRAGMAs that only take effect outside a transaction, run on
 // the same connection before it begins and undone after it ends.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error, setup ...connSetup) (err error) {
+	defer func(start time.Time) { s.obs.Observe(true, start, err) }(time.Now())
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return s.translate(err)
@@ -286,13 +290,29 @@ type connSetup struct {
 
 // inReadTx runs fn in one read transaction, so that everything fn reads comes from one
 // snapshot of the database.
-func (s *Store) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func(start time.Time) { s.obs.Observe(false, start, err) }(time.Now())
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return s.translate(err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	return s.translate(fn(tx))
+}
+
+// PoolStats reports the reader pool and the one writer connection together.
+func (s *Store) PoolStats() sqlstore.PoolStats {
+	var out sqlstore.PoolStats
+	for _, db := range []*sql.DB{s.read, s.write} {
+		st := db.Stats()
+		out.Open += st.OpenConnections
+		out.InUse += st.InUse
+		out.Idle += st.Idle
+		out.Max += st.MaxOpenConnections
+		out.Waits += st.WaitCount
+		out.WaitTime += st.WaitDuration
+	}
+	return out
 }
 
 // migrate applies every embedded migration not yet recorded in schema_migrations, in
