@@ -23,7 +23,7 @@ type fixture struct {
 	admin, mia, miaRead, olaf, gina, sam, apiClient string
 }
 
-func mustFixture(t *testing.T) *fixture {
+func mustFixture(t testing.TB) *fixture {
 	t.Helper()
 	e := mustEnv(t, fixtureDataset(), envOptions{})
 	user := []string{certsum.LevelUser}

@@ -169,6 +169,7 @@ var validated = struct {
 func newContract(t testing.TB) *contract {
 	c := &contract{doc: mustSpec(t), mux: http.NewServeMux(), routes: map[string]contractRoute{}}
 	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	pathSeen := map[string]bool{}
 	for _, sg := range specGens {
 		g := generationByName(sg.name)
 		spec := loadGeneration(t, sg)
@@ -176,9 +177,15 @@ func newContract(t testing.TB) *contract {
 			if _, ok := g.ops[rt.op]; !ok {
 				continue
 			}
-			pattern := rt.method + " " + g.path(rt.pattern)
-			c.mux.Handle(pattern, nop)
-			c.routes[pattern] = contractRoute{gen: g, spec: spec[rt.op]}
+			// The lookup is by path, then method, as the server routes: a path that one
+			// operation has literally (POST /campaigns/delete) is that path for every method,
+			// not another operation's {id}.
+			path := g.path(rt.pattern)
+			if _, seen := pathSeen[path]; !seen {
+				pathSeen[path] = true
+				c.mux.Handle(path, nop)
+			}
+			c.routes[rt.method+" "+path] = contractRoute{gen: g, spec: spec[rt.op]}
 		}
 	}
 	return c
@@ -198,7 +205,7 @@ func (c *contract) check(t testing.TB, req *http.Request, status int, header htt
 	probe.URL.Path = collapseSlashes(req.URL.Path)
 	probe.URL.RawPath = ""
 	_, pattern := c.mux.Handler(probe)
-	cr, routed := c.routes[pattern]
+	cr, routed := c.routes[req.Method+" "+pattern]
 	if !routed {
 		// No operation describes this answer: an unknown path or a wrong method is still an
 		// ErrorResponseDto (the same schema in every generation); the token endpoint and
