@@ -155,8 +155,8 @@ type chaosProc struct {
 	done chan struct{}
 }
 
-func runChaos(t *testing.T, dsn string, cycles, replicas int) {
-	ctx := context.Background()
+// newRig prepares the database named by dsn for a crash or fault test.
+func newRig(t *testing.T, dsn string) *chaosRig {
 	dir := t.TempDir()
 	cfg := defaultConfig()
 	cfg.Database = dsn
@@ -164,9 +164,27 @@ func runChaos(t *testing.T, dsn string, cycles, replicas int) {
 	if _, err := createKeyFile(cfg.KeyFile, nil); err != nil {
 		t.Fatal(err)
 	}
-	r := &chaosRig{t: t, cfg: cfg, dir: dir, rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7)),
+	r := &chaosRig{t: t, cfg: cfg, dir: dir, rng: newRand(7),
 		items: map[string]*chaosItem{}, certs: map[string]*chaosCert{}}
-	r.prepare(ctx)
+	r.prepare(context.Background())
+	return r
+}
+
+func newRand(stream int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(stream)))
+}
+
+// stopAll stops the server processes gracefully.
+func (r *chaosRig) stopAll() {
+	for _, p := range r.procs {
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		<-p.done
+	}
+}
+
+func runChaos(t *testing.T, dsn string, cycles, replicas int) {
+	ctx := context.Background()
+	r := newRig(t, dsn)
 	r.procs = make([]*chaosProc, replicas)
 	for i := range r.procs {
 		r.procs[i] = r.start(i)
@@ -180,10 +198,7 @@ func runChaos(t *testing.T, dsn string, cycles, replicas int) {
 		r.procs[victim] = r.start(victim)
 		r.check(ctx, cycle)
 	}
-	for _, p := range r.procs {
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		<-p.done
-	}
+	r.stopAll()
 	t.Logf("%d kill cycles, %d replica(s): %d writes acknowledged and found (%d by the survivor while the other was down), %d in flight at a kill (each whole or absent), %d refused (none applied), %d item states checked, 0 drift",
 		r.totals.Kills, replicas, r.totals.Acked, r.totals.AckedWhileDown, r.totals.InFlight, r.totals.Refused, r.totals.Checked)
 }
@@ -296,7 +311,7 @@ func (r *chaosRig) loadAndKill(victim int, d time.Duration) {
 		wg.Add(1)
 		go func(w int, mine []string) {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(w)))
+			rng := newRand(w)
 			for {
 				select {
 				case <-stop:
@@ -496,9 +511,15 @@ func (r *chaosRig) send(base, token, path string, body any) int {
 		return 0
 	}
 	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, res.Body)
-	if res.StatusCode >= 500 && res.StatusCode != http.StatusServiceUnavailable {
-		r.t.Errorf("POST %s → %d", path, res.StatusCode)
+	b, _ := io.ReadAll(res.Body)
+	switch {
+	case res.StatusCode == http.StatusServiceUnavailable:
+		var dto struct{ DetailCode, TrackingID string }
+		if json.Unmarshal(b, &dto) != nil || dto.DetailCode != "503 Service Unavailable" || dto.TrackingID == "" || res.Header.Get("Retry-After") == "" {
+			r.t.Errorf("POST %s → 503 without an ErrorResponseDto or Retry-After: %s %v", path, b, res.Header)
+		}
+	case res.StatusCode >= 500:
+		r.t.Errorf("POST %s → %d %s", path, res.StatusCode, b)
 	}
 	return res.StatusCode
 }
