@@ -372,7 +372,9 @@ var chaosClient = &http.Client{Timeout: 30 * time.Second}
 // applied.
 const notSent = -1
 
-// one sends one write for certification cert and records what is known of it.
+// one sends one write for certification cert and records what is known of it. The write is
+// chosen, and its items marked pending, in one critical section, so that writers running
+// side by side never share an item.
 func (r *chaosRig) one(rng *rand.Rand, base, token, cert string) {
 	r.mu.Lock()
 	cc := r.certs[cert]
@@ -381,10 +383,14 @@ func (r *chaosRig) one(rng *rand.Rand, base, token, cert string) {
 		return
 	}
 	var live []string
-	undecided := 0
+	undecided, busy := 0, false
 	for _, id := range cc.items {
 		it := r.items[id]
-		if it.moved || len(it.pending) > 0 {
+		if it.moved {
+			continue
+		}
+		if len(it.pending) > 0 {
+			busy = true
 			continue
 		}
 		live = append(live, id)
@@ -392,16 +398,18 @@ func (r *chaosRig) one(rng *rand.Rand, base, token, cert string) {
 			undecided++
 		}
 	}
-	r.mu.Unlock()
 	if len(live) == 0 {
+		r.mu.Unlock()
 		return
 	}
 	w := &chaosWrite{cert: cert}
 	var body any
 	path := "/v2024/certifications/" + cert
 	switch p := rng.Float64(); {
-	case undecided == 0 && p < 0.3:
+	case undecided == 0 && !busy && p < 0.3:
 		w.op, path = "sign-off", path+"/sign-off"
+		// A sign-off touches every item: none may be written meanwhile.
+		w.items = append([]string(nil), live...)
 	case p < 0.08:
 		w.op, path = "reassign", path+"/reassign"
 		w.items = []string{live[rng.IntN(len(live))]}
@@ -414,15 +422,13 @@ func (r *chaosRig) one(rng *rand.Rand, base, token, cert string) {
 		}
 		n := 1 + rng.IntN(min(5, len(live)))
 		perm := rng.Perm(len(live))
-		comment := "chaos"
 		var ds []map[string]any
 		for _, i := range perm[:n] {
 			w.items = append(w.items, live[i])
-			ds = append(ds, map[string]any{"id": live[i], "decision": w.decision, "bulk": n > 1, "comments": comment})
+			ds = append(ds, map[string]any{"id": live[i], "decision": w.decision, "bulk": n > 1, "comments": "chaos"})
 		}
 		body = ds
 	}
-	r.mu.Lock()
 	for _, id := range w.items {
 		r.items[id].pending = append(r.items[id].pending, w)
 	}
@@ -440,7 +446,7 @@ func (r *chaosRig) one(rng *rand.Rand, base, token, cert string) {
 		r.totals.Refused++
 		r.settle(w, false)
 	default:
-		// No answer (the server died) or a 5xx: the outcome is unknown until the check.
+		// No answer (the server died) or a 503: the outcome is unknown until the check.
 		if w.op == "sign-off" {
 			cc.maybeSigned = true
 		}
