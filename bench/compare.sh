@@ -10,6 +10,8 @@
 # Env: CERTSUM (binary), DB (a `certsum demo --identities 100000` database), TOKEN_FILE
 #      (bearer token of an ORG_ADMIN client), PATHS (from `go run ./bench/benchpaths`),
 #      ADDR=127.0.0.1:8080, SERVE_FLAGS (extra `certsum serve` flags),
+#      ADDR_B and SERVE_FLAGS_B to run a second certsum on the same database as a third target
+#      ("certsum-b"; e.g. SERVE_FLAGS_B=--no-metrics to measure what the metrics cost),
 #      WRITES=1 to run benchwriter (BENCHWRITER binary) for the whole run, BENCH_DIR (the
 #      load tool's folder, which holds lib.sh, abab.sh and the ceiling server; it is not part
 #      of certsum), and everything the load tool takes (ROUNDS, CEILING_ADDR, OUT, ...).
@@ -31,6 +33,13 @@ logdir=$(mktemp -d "${TMPDIR:-/tmp}/certsum-compare.XXXXXX")
 start_server "ceiling-$CEILING_MODE" "$logdir/ceiling.log" "$WORK_DIR/.bin/ceiling" -mode "$CEILING_MODE" -addr "$CEILING_ADDR" -token "$token" -cert "$cert"
 # shellcheck disable=SC2086
 start_server certsum "$logdir/certsum.log" "$CERTSUM" serve --db "$DB" --rate-limit 0 --addr "$ADDR" --token-ttl 24h $SERVE_FLAGS
+targets=("ceiling-$CEILING_MODE=http://$CEILING_ADDR/v2024" "certsum=http://$ADDR/v2024")
+if [[ -n ${ADDR_B:-} ]]; then
+	# shellcheck disable=SC2086
+	start_server certsum-b "$logdir/certsum-b.log" "$CERTSUM" serve --db "$DB" --rate-limit 0 --addr "$ADDR_B" --token-ttl 24h ${SERVE_FLAGS_B:-}
+	wait_http "http://$ADDR_B" 120 || die "the second certsum did not start (log: $logdir)"
+	targets+=("certsum-b=http://$ADDR_B/v2024")
+fi
 wait_http "http://$CEILING_ADDR" 60 || die "the ceiling did not start (log: $logdir)"
 wait_http "http://$ADDR" 120 || die "certsum did not start (log: $logdir)"
 echo "logs: $logdir" >&2
@@ -44,8 +53,7 @@ if [[ $WRITES == 1 ]]; then
 	for _ in $(seq 1 600); do grep -q 'withItems=true' "$logdir/certsum.log" && break; sleep 1; done
 fi
 grep 'model built' "$logdir/certsum.log" >&2
-LABEL="certsum-$label" "$BENCH_DIR/abab.sh" "$token" "$PATHS" \
-	"ceiling-$CEILING_MODE=http://$CEILING_ADDR/v2024" "certsum=http://$ADDR/v2024"
+LABEL="certsum-$label" "$BENCH_DIR/abab.sh" "$token" "$PATHS" "${targets[@]}"
 if [[ $WRITES == 1 ]]; then
 	kill -INT "${STARTED_PIDS[-1]}" 2>/dev/null
 	sleep 1

@@ -120,6 +120,7 @@ type chaosRig struct {
 // chaosTotals are the figures the test reports.
 type chaosTotals struct {
 	Kills, Acked, InFlight, Refused, Checked int
+	Unavailable                              int // 503 answers (counted in InFlight too)
 	AckedWhileDown                           int // by a surviving replica
 }
 
@@ -447,6 +448,9 @@ func (r *chaosRig) one(rng *rand.Rand, base, token, cert string) {
 		r.settle(w, false)
 	default:
 		// No answer (the server died) or a 503: the outcome is unknown until the check.
+		if status == http.StatusServiceUnavailable {
+			r.totals.Unavailable++
+		}
 		if w.op == "sign-off" {
 			cc.maybeSigned = true
 		}

@@ -223,8 +223,8 @@ func TestPostgresConnectionsKilledAndRestarted(t *testing.T) {
 	if p.unavailable.Load() == 0 || p.readyDown.Load() == 0 {
 		t.Errorf("no 503 (%d) or /readyz down (%d) was seen while the database was away", p.unavailable.Load(), p.readyDown.Load())
 	}
-	t.Logf("reads: %d answered, %d 503 with Retry-After; /readyz: %d up, %d down; %d writes acknowledged and found, %d in flight resolved, 0 drift",
-		p.ok.Load(), p.unavailable.Load(), p.readyUp.Load(), p.readyDown.Load(), r.totals.Acked, r.totals.InFlight)
+	t.Logf("reads: %d answered, %d 503 with Retry-After; /readyz: %d up, %d down; writes: %d acknowledged and found, %d answered 503, %d in flight resolved whole or absent, 0 drift",
+		p.ok.Load(), p.unavailable.Load(), p.readyUp.Load(), p.readyDown.Load(), r.totals.Acked, r.totals.Unavailable, r.totals.InFlight)
 }
 
 func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
@@ -284,7 +284,7 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 		r.faultLoad(func() { time.Sleep(time.Second) })
 		p2.close()
 		r.stopAll()
-		t.Logf("read-only file system: %d reads answered, %d 503", p2.ok.Load(), p2.unavailable.Load())
+		t.Logf("read-only file system: %d reads answered, %d 503; writes answered 503 so far: %d", p2.ok.Load(), p2.unavailable.Load(), r.totals.Unavailable)
 	}
 	if out, err := exec.Command("mount", "-o", "remount,rw", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("remount read-write: %v\n%s", err, out)
@@ -298,8 +298,8 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 		t.Error("/readyz never reported the faults")
 	}
 	r.integrity()
-	t.Logf("reads: %d answered, %d 503; /readyz: %d up, %d down; %d writes acknowledged and found, %d refused or in flight resolved, integrity ok, 0 drift",
-		p.ok.Load(), p.unavailable.Load(), p.readyUp.Load(), p.readyDown.Load(), r.totals.Acked, r.totals.InFlight+r.totals.Refused)
+	t.Logf("reads: %d answered, %d 503; /readyz: %d up, %d down; writes: %d acknowledged and found, %d answered 503, %d refused (4xx), %d in flight resolved; integrity ok, 0 drift",
+		p.ok.Load(), p.unavailable.Load(), p.readyUp.Load(), p.readyDown.Load(), r.totals.Acked, r.totals.Unavailable, r.totals.Refused, r.totals.InFlight)
 }
 
 func errorsIsNoSpace(err error) bool { return errors.Is(err, syscall.ENOSPC) }
