@@ -67,23 +67,32 @@ func TestSoak(t *testing.T) {
 		return res.StatusCode, time.Since(start)
 	}
 
-	// Capacity: as many reads as 4 workers can get answered in 5 s.
+	// Capacity: as many requests of the soak's mix (one decision request in ten) as 8
+	// workers can get answered in 10 s.
+	var ids []string
+	for id := range r.certs {
+		ids = append(ids, id)
+	}
 	var done atomic.Int64
-	stop := time.Now().Add(5 * time.Second)
+	stop := time.Now().Add(10 * time.Second)
 	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
+	for w := 0; w < 8; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			rng := newRand(100 + w)
 			for i := w; time.Now().Before(stop); i++ {
-				if code, _ := get(paths[i%len(paths)]); code == 200 {
+				if i%10 == 9 {
+					r.one(rng, base, token, ids[rng.IntN(len(ids))])
+					done.Add(1)
+				} else if code, _ := get(paths[i%len(paths)]); code == 200 {
 					done.Add(1)
 				}
 			}
 		}(w)
 	}
 	wg.Wait()
-	capacity := float64(done.Load()) / 5
+	capacity := float64(done.Load()) / 10
 	rate := capacity / 2
 	t.Logf("capacity %.0f req/s; soaking at %.0f req/s (reads, and one decision request in ten) for %s", capacity, rate, total)
 
@@ -127,26 +136,30 @@ func TestSoak(t *testing.T) {
 	}
 	settle()
 	sample()
+	begin = time.Now() // the schedule starts now
 	sem := make(chan struct{}, 64)
-	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
-	defer tick.Stop()
 	samplesTick := time.NewTicker(5 * time.Second)
 	defer samplesTick.Stop()
+	pace := time.NewTicker(2 * time.Millisecond)
+	defer pace.Stop()
 	var sent, failed atomic.Int64
 	var inflight sync.WaitGroup
 	rng := newRand(3)
-	var ids []string
-	for id := range r.certs {
-		ids = append(ids, id)
-	}
+	// An open loop on a schedule: at every pace tick, as many requests start as the rate
+	// says are due by now, so the rate holds however the ticks fall.
+	var issued int64
 loop:
-	for i := 0; ; i++ {
+	for {
 		select {
 		case <-ctx.Done():
 			break loop
 		case <-samplesTick.C:
 			sample()
-		case <-tick.C:
+		case <-pace.C:
+		}
+		due := int64(time.Since(begin).Seconds()*rate) - issued
+		for ; due > 0; due-- {
+			issued++
 			select {
 			case sem <- struct{}{}:
 			default:
@@ -155,7 +168,7 @@ loop:
 			}
 			sent.Add(1)
 			inflight.Add(1)
-			decide := i%10 == 9
+			decide := issued%10 == 0
 			path := paths[rng.IntN(len(paths))]
 			cert := ids[rng.IntN(len(ids))]
 			go func() {
