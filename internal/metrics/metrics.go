@@ -10,6 +10,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +39,20 @@ type Metrics struct {
 	drift       prometheus.Gauge
 	verifyRuns  *prometheus.CounterVec
 	verifyLast  prometheus.Gauge
+
+	// byRequest caches the series of each (route, method, status), so that a request does
+	// not hash its labels: reqKey → *reqSeries.
+	byRequest sync.Map
+}
+
+type reqKey struct {
+	route, method string
+	status        int
+}
+
+type reqSeries struct {
+	count prometheus.Counter
+	dur   prometheus.Observer
 }
 
 // New returns certsum's metrics with the Go runtime and process collectors.
@@ -108,18 +123,40 @@ var statusText = func() [600]string {
 	return out
 }()
 
+// methodLabel keeps the method label to the methods HTTP defines: a client may send any
+// token as a method, which must not grow the number of series.
+func methodLabel(m string) string {
+	switch m {
+	case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS":
+		return m
+	}
+	return "other"
+}
+
 // ObserveRequest counts one answered request (httpapi's RequestObserver). route is the
-// matched pattern, "" when none matched.
+// matched pattern, "" when none matched; the patterns are certsum's own, so the routes are
+// few, as are the methods (methodLabel) and statuses.
 func (m *Metrics) ObserveRequest(route, method string, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	st := "other"
-	if status > 0 && status < len(statusText) {
-		st = statusText[status]
+	if status < 0 || status >= len(statusText) {
+		status = 0
 	}
-	m.requests.WithLabelValues(route, method, st).Inc()
-	m.duration.WithLabelValues(route, method).Observe(d.Seconds())
+	method = methodLabel(method)
+	k := reqKey{route, method, status}
+	v, ok := m.byRequest.Load(k)
+	if !ok {
+		st := "other"
+		if status > 0 {
+			st = statusText[status]
+		}
+		v, _ = m.byRequest.LoadOrStore(k, &reqSeries{count: m.requests.WithLabelValues(route, method, st),
+			dur: m.duration.WithLabelValues(route, method)})
+	}
+	rs := v.(*reqSeries)
+	rs.count.Inc()
+	rs.dur.Observe(d.Seconds())
 	if status == http.StatusTooManyRequests {
 		m.rateLimited.Inc()
 	}

@@ -58,6 +58,9 @@ func TestObserveRequestLabels(t *testing.T) {
 	m.ObserveRequest(TokenRoute, "POST", 429, time.Millisecond)
 	m.ObserveRequest(TokenRoute, "POST", 200, time.Millisecond)
 	m.ObserveRequest("/v2024/campaigns", "GET", 999, time.Millisecond)
+	m.ObserveRequest("/v2024/campaigns", "BREW", 405, time.Millisecond)
+	m.ObserveRequest("/v2024/campaigns", "GET", 200, time.Millisecond)
+	m.ObserveRequest("/v2024/campaigns", "GET", 200, 2*time.Second)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for _, want := range []string{
@@ -66,9 +69,21 @@ func TestObserveRequestLabels(t *testing.T) {
 		`certsum_rate_limited_total 1`,
 		`certsum_tokens_total{outcome="failed"} 1`,
 		`certsum_tokens_total{outcome="issued"} 1`,
+		`certsum_http_requests_total{method="other",route="/v2024/campaigns",status="405"} 1`,
+		`certsum_http_requests_total{method="GET",route="/v2024/campaigns",status="200"} 2`,
+		`certsum_http_request_duration_seconds_bucket{method="GET",route="/v2024/campaigns",le="2.5"} 3`,
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("no %s", want)
 		}
+	}
+}
+
+// BenchmarkObserveRequest is what the metrics add to a request.
+func BenchmarkObserveRequest(b *testing.B) {
+	m := New()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.ObserveRequest("/v2024/certifications/{id}/decision-summary", "GET", 200, time.Millisecond)
 	}
 }
