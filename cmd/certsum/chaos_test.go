@@ -260,7 +260,23 @@ func (r *chaosRig) prepare(ctx context.Context) {
 
 // start runs server process i on the database and waits until it is ready.
 func (r *chaosRig) start(i int) *chaosProc {
-	t := r.t
+	st := r.startOrExit(i)
+	if st.exited {
+		r.t.Fatalf("server %d exited while starting (%d):\n%s", i, st.code, st.log)
+	}
+	return st.proc
+}
+
+// started is a server process that either serves or exited while starting.
+type started struct {
+	proc   *chaosProc
+	exited bool
+	code   int
+	log    string
+}
+
+// startOrExit starts server process i and reports whether it serves or exits.
+func (r *chaosRig) startOrExit(i int) started {
 	addrFile := filepath.Join(r.dir, fmt.Sprintf("addr-%d", i))
 	_ = os.Remove(addrFile)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -269,26 +285,22 @@ func (r *chaosRig) start(i int) *chaosProc {
 	p := &chaosProc{cmd: cmd, log: &bytes.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
 	go func() { _ = cmd.Wait(); close(p.done) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
 			p.base = "http://" + string(b)
-			break
+			return started{proc: p}
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("server %d exited while starting:\n%s", i, p.log)
+			return started{exited: true, code: cmd.ProcessState.ExitCode(), log: p.log.String()}
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server %d not ready in 60 s:\n%s", i, p.log)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
-	return p
+	r.t.Fatalf("server %d neither served nor exited in 60 s:\n%s", i, p.log)
+	return started{}
 }
 
 // loadAndKill runs the load generator on every live server for d, then kills the victim

@@ -17,12 +17,10 @@ package main
 // CERTSUM_PG_CLUSTER names the cluster for pg_ctlcluster ("15 main" by default).
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -324,42 +322,6 @@ func (r *chaosRig) integrity() {
 	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
 		r.t.Errorf("integrity_check after the faults: %q %v", res, err)
 	}
-}
-
-// started is a server process that either serves or exited while starting.
-type started struct {
-	proc   *chaosProc
-	exited bool
-	code   int
-	log    string
-}
-
-// startOrExit starts server process i and reports whether it serves or exits.
-func (r *chaosRig) startOrExit(i int) started {
-	addrFile := filepath.Join(r.dir, fmt.Sprintf("addr-%d", i))
-	_ = os.Remove(addrFile)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "CERTSUM_CHAOS_HELPER=1", "CERTSUM_CHAOS_DB="+r.cfg.Database,
-		"CERTSUM_CHAOS_KEY_FILE="+r.cfg.KeyFile, "CERTSUM_CHAOS_ADDR_FILE="+addrFile)
-	p := &chaosProc{cmd: cmd, log: &bytes.Buffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.log, p.log
-	if err := cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	go func() { _ = cmd.Wait(); close(p.done) }()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
-			p.base = "http://" + string(b)
-			return started{proc: p}
-		}
-		select {
-		case <-p.done:
-			return started{exited: true, code: cmd.ProcessState.ExitCode(), log: p.log.String()}
-		default:
-		}
-	}
-	r.t.Fatalf("server %d neither served nor exited in 60 s:\n%s", i, p.log)
-	return started{}
 }
 
 func lastLine(s string) string {

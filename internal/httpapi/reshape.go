@@ -207,21 +207,15 @@ func (w *jsonWalker) value(n *ruleNode) error {
 	if w.i >= len(w.src) {
 		return errBadJSON
 	}
-	if n == nil || n.kids == nil {
-		end, err := w.skip()
-		if err != nil {
-			return err
+	if n != nil && n.kids != nil {
+		switch w.src[w.i] {
+		case '{':
+			return w.object(n)
+		case '[':
+			return w.array(n.kids["[]"])
 		}
-		w.dst = append(w.dst, w.src[w.i:end]...)
-		w.i = end
-		return nil
 	}
-	switch w.src[w.i] {
-	case '{':
-		return w.object(n)
-	case '[':
-		return w.array(n.kids["[]"])
-	}
+	// No rule below: the value's bytes as they are.
 	end, err := w.skip()
 	if err != nil {
 		return err
