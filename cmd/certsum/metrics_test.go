@@ -18,8 +18,6 @@ import (
 
 	"github.com/certsum/certsum"
 	"github.com/certsum/certsum/internal/auth"
-	"github.com/certsum/certsum/internal/demo"
-	"github.com/certsum/certsum/internal/store/sqlite"
 )
 
 // TestMetricsAreServedAndCount runs Main with --metrics-addr over a small demo: the metrics
@@ -28,48 +26,32 @@ import (
 // Grafana dashboard only uses metrics certsum exports.
 func TestMetricsAreServedAndCount(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "certsum.db")
-	st, err := sqlite.Open(ctx, db, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := demo.Generate(demo.Options{Identities: 40, Seed: 3, Now: time.Now()})
-	if err := st.Load(ctx, ds, nil); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := auth.New(auth.Options{Store: st, Sealer: auth.EphemeralSealer()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, adminSecret, err := svc.CreateClient(ctx, auth.ClientSpec{Name: "admin", Identity: ds.Identities[0].ID, Levels: []string{certsum.LevelOrgAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cert certsum.Certification
 	var item string
-	for _, k := range ds.Campaigns {
-		for _, c := range k.Certifications {
-			if item != "" || c.Certification.Phase != certsum.PhaseActive || c.Certification.Reviewer.Type != certsum.TypeIdentity {
-				continue
-			}
-			for _, it := range c.Items {
-				if it.Decision == nil {
-					cert, item = c.Certification, it.ID
-					break
+	db, _, creds := demoDatabase(t, 40, func(ds *certsum.Dataset) []auth.ClientSpec {
+		for _, k := range ds.Campaigns {
+			for _, c := range k.Certifications {
+				if item != "" || c.Certification.Phase != certsum.PhaseActive || c.Certification.Reviewer.Type != certsum.TypeIdentity {
+					continue
+				}
+				for _, it := range c.Items {
+					if it.Decision == nil {
+						cert, item = c.Certification, it.ID
+						break
+					}
 				}
 			}
 		}
-	}
-	if item == "" {
-		t.Fatal("the demo has no undecided item of an active certification")
-	}
-	reviewer, reviewerSecret, err := svc.CreateClient(ctx, auth.ClientSpec{Name: "reviewer", Identity: cert.Reviewer.ID, Levels: []string{certsum.LevelUser}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+		if item == "" {
+			t.Fatal("the demo has no undecided item of an active certification")
+		}
+		return []auth.ClientSpec{
+			{Name: "admin", Identity: ds.Identities[0].ID, Levels: []string{certsum.LevelOrgAdmin}},
+			{Name: "reviewer", Identity: cert.Reviewer.ID, Levels: []string{certsum.LevelUser}},
+		}
+	})
+	admin, adminSecret := creds[0].Client, creds[0].Secret
+	reviewer, reviewerSecret := creds[1].Client, creds[1].Secret
 
 	cfg := defaultConfig()
 	cfg.Addr, cfg.MetricsAddr, cfg.Database = "127.0.0.1:0", "127.0.0.1:0", db

@@ -25,28 +25,11 @@ import (
 // SDK does: get a token, list certifications, read a summary.
 func TestServeEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "certsum.db")
-
 	// Prepare the database the way an operator would: demo data and one client.
-	st, err := sqlite.Open(ctx, db, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds := demo.Generate(demo.Options{Identities: 50, Seed: 3, Now: time.Now()})
-	if err := st.Load(ctx, ds, nil); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := auth.New(auth.Options{Store: st, Sealer: auth.EphemeralSealer()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, secret, err := svc.CreateClient(ctx, auth.ClientSpec{Name: "e2e", Identity: ds.Identities[0].ID, Levels: []string{certsum.LevelOrgAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	db, _, creds := demoDatabase(t, 50, func(ds *certsum.Dataset) []auth.ClientSpec {
+		return []auth.ClientSpec{{Name: "e2e", Identity: ds.Identities[0].ID, Levels: []string{certsum.LevelOrgAdmin}}}
+	})
+	client, secret := creds[0].Client, creds[0].Secret
 
 	cfg := defaultConfig()
 	cfg.Addr = "127.0.0.1:0"
@@ -138,6 +121,38 @@ func TestServeEndToEnd(t *testing.T) {
 	if !strings.Contains(logs.String(), "http request") {
 		t.Errorf("no access log line:\n%s", logs.String())
 	}
+}
+
+// demoDatabase makes a SQLite database of the demo organisation at that size, with the
+// clients clients asks for (given the dataset), and closes it for a server to open.
+func demoDatabase(t *testing.T, identities int, clients func(*certsum.Dataset) []auth.ClientSpec) (string, *certsum.Dataset, []auth.Credentials) {
+	t.Helper()
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "certsum.db")
+	st, err := sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := demo.Generate(demo.Options{Identities: identities, Seed: 3, Now: time.Now()})
+	if err := st.Load(ctx, ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.New(auth.Options{Store: st, Sealer: auth.EphemeralSealer()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var creds []auth.Credentials
+	for _, spec := range clients(ds) {
+		c, secret, err := svc.CreateClient(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds = append(creds, auth.Credentials{Client: c, Secret: secret})
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return db, ds, creds
 }
 
 // /readyz turns unhealthy, with the reason and Retry-After, as soon as the store cannot
