@@ -111,6 +111,8 @@ type chaosRig struct {
 	procs    []*chaosProc
 	rng      *rand.Rand
 
+	assignees []string // identities reassignments go to
+
 	mu     sync.Mutex
 	items  map[string]*chaosItem // by item id
 	certs  map[string]*chaosCert // by certification id
@@ -216,6 +218,9 @@ func (r *chaosRig) prepare(ctx context.Context) {
 	ds := demo.Generate(demo.Options{Identities: 60, Seed: 11, Now: time.Now()})
 	if err := st.Load(ctx, ds, nil); err != nil {
 		t.Fatal(err)
+	}
+	for _, id := range ds.Identities[len(ds.Identities)-10:] {
+		r.assignees = append(r.assignees, id.ID)
 	}
 	sealer, err := loadSealer(r.cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -481,24 +486,12 @@ func (r *chaosRig) one(rng *rand.Rand, base, token, cert string) {
 	}
 }
 
-// reassignBody reassigns item to one of ten identities of the organisation (one may be the
-// reviewer: certsum refuses that, and the refusal must change nothing).
+// reassignBody reassigns item to one of the organisation's last ten identities (one may be
+// the reviewer: certsum refuses that, and the refusal must change nothing).
 func (r *chaosRig) reassignBody(item string, rng *rand.Rand) certsum.ReviewReassign {
-	ids := r.identities()
 	return certsum.ReviewReassign{Reassign: []certsum.ReassignReference{{ID: item, Type: certsum.ReassignItem}},
-		ReassignTo: ids[rng.IntN(len(ids))], Reason: "chaos"}
+		ReassignTo: r.assignees[rng.IntN(len(r.assignees))], Reason: "chaos"}
 }
-
-var chaosIdentities = sync.OnceValue(func() []string {
-	ds := demo.Generate(demo.Options{Identities: 60, Seed: 11, Now: time.Now()})
-	var out []string
-	for _, id := range ds.Identities[len(ds.Identities)-10:] {
-		out = append(out, id.ID)
-	}
-	return out
-})
-
-func (r *chaosRig) identities() []string { return chaosIdentities() }
 
 // settle applies a write whose outcome is known: acknowledged, or refused (nothing
 // changed).

@@ -246,7 +246,7 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 		buf := make([]byte, 1<<16)
 		for {
 			if _, err := f.Write(buf); err != nil {
-				if !errorsIsNoSpace(err) {
+				if !errors.Is(err, syscall.ENOSPC) {
 					t.Fatalf("fill the disk: %v", err)
 				}
 				break
@@ -299,8 +299,6 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 	t.Logf("reads: %d answered, %d 503; /readyz: %d up, %d down; writes: %d acknowledged and found, %d answered 503, %d refused (4xx), %d in flight resolved; integrity ok, 0 drift",
 		p.ok.Load(), p.unavailable.Load(), p.readyUp.Load(), p.readyDown.Load(), r.totals.Acked, r.totals.Unavailable, r.totals.Refused, r.totals.InFlight)
 }
-
-func errorsIsNoSpace(err error) bool { return errors.Is(err, syscall.ENOSPC) }
 
 // psql runs one statement on the test database.
 func psql(t *testing.T, dsn, stmt string) {

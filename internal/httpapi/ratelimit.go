@@ -36,7 +36,8 @@ func apiVersion(path string) string {
 		return "certsum"
 	}
 	for i := range generations {
-		if g := &generations[i]; g.root != "" && g.root == "/"+first {
+		// root is "/"+name; compared without building a string per request.
+		if g := &generations[i]; g.root != "" && g.root[1:] == first {
 			return g.name
 		}
 	}
